@@ -25,12 +25,13 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
 
 /** Parses YAML text into a validated Config; errors name the key or the line:column. */
 export function parseConfigText(text: string, baseDir: string, source = 'config'): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = err.linePos?.[0];
     const where = pos ? `${source}:${pos.line}:${pos.col}` : source;
-    throw new ConfigError('', `${where}: invalid YAML: ${err.message.split('\n')[0]}`);
+    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError('', `${where}: invalid YAML: ${reason}`);
   }
   const config = validateConfig(doc.toJS({ maxAliasCount: 100 }));
   return absolutizePaths(config, baseDir);
