@@ -68,10 +68,15 @@ const IBAN_LENGTHS: Record<string, number> = {
   NL: 18, NO: 15, PL: 28, PT: 25, RO: 24, SE: 24, SI: 19, SK: 24, SM: 27, TR: 26, UA: 29,
 };
 
+/** Country and length fit: an IBAN, or a mistyped one; either way not a phone number. */
+function ibanShaped(iban: string): boolean {
+  const expected = IBAN_LENGTHS[iban.slice(0, 2)];
+  return expected !== undefined && iban.length === expected;
+}
+
 export function ibanValid(candidate: string): boolean {
   const iban = candidate.replace(/ /g, '');
-  const expected = IBAN_LENGTHS[iban.slice(0, 2)];
-  if (expected === undefined || iban.length !== expected) return false;
+  if (!ibanShaped(iban)) return false;
   const rearranged = iban.slice(4) + iban.slice(0, 4);
   let rem = 0;
   for (const ch of rearranged) {
@@ -86,10 +91,26 @@ function digitsOf(s: string): string {
   return s.replace(/\D/g, '');
 }
 
-function countMatches(re: RegExp, text: string, accept?: (m: string) => boolean): number {
+/** Character ranges already attributed to a detection, so one run of digits counts once. */
+type Spans = [number, number][];
+
+function overlaps(spans: Spans, start: number, end: number): boolean {
+  for (const [s, e] of spans) if (start < e && s < end) return true;
+  return false;
+}
+
+/** Counts matches that `accept` keeps and do not overlap `claimed`; adds them to `claimed`. */
+function countMatches(re: RegExp, text: string, accept?: (m: string) => boolean, claimed?: Spans): number {
   let n = 0;
   re.lastIndex = 0;
-  for (const m of text.matchAll(re)) if (!accept || accept(m[0])) n++;
+  for (const m of text.matchAll(re)) {
+    const start = m.index!;
+    const end = start + m[0].length;
+    if (claimed && overlaps(claimed, start, end)) continue;
+    if (accept && !accept(m[0])) continue;
+    claimed?.push([start, end]);
+    n++;
+  }
   return n;
 }
 
@@ -104,28 +125,29 @@ export function detectPii(prompt: string | null | undefined): PiiDetection[] {
 
   add('email', countMatches(EMAIL, text));
 
-  // Cards first: their digits must not count again as phone numbers.
-  const cardSpans: string[] = [];
+  // Checksummed numbers first: their digits must not count again as phone numbers.
+  const claimed: Spans = [];
   add(
     'payment_card',
     countMatches(CARD, text, (m) => {
       const d = digitsOf(m);
-      const ok = d.length >= 13 && d.length <= 19 && cardIssuerKnown(d) && luhnValid(d);
-      if (ok) cardSpans.push(m);
-      return ok;
-    }),
+      return d.length >= 13 && d.length <= 19 && cardIssuerKnown(d) && luhnValid(d);
+    }, claimed),
   );
-  add('iban', countMatches(IBAN, text, ibanValid));
-  add('us_ssn', countMatches(SSN, text));
+  let ibans = 0;
+  countMatches(IBAN, text, (m) => {
+    if (ibanValid(m)) ibans++;
+    return ibanShaped(m.replace(/ /g, ''));
+  }, claimed);
+  add('iban', ibans);
+  add('us_ssn', countMatches(SSN, text, undefined, claimed));
 
-  const notCard = (m: string) => !cardSpans.some((c) => c.includes(m.trim()) || m.includes(c));
   const isDate = (m: string) => /^\d{4}[-./]\d{2}[-./]\d{2}$/.test(m) || /^\d{2}[-./]\d{2}[-./]\d{4}$/.test(m);
-  const phones =
-    countMatches(PHONE_INTL, text, (m) => {
-      const n = digitsOf(m).length;
-      return n >= 8 && n <= 15 && notCard(m);
-    }) + countMatches(PHONE_NATIONAL, text, (m) => !isDate(m) && notCard(m));
-  add('phone', phones);
+  const intlPhones = countMatches(PHONE_INTL, text, (m) => {
+    const n = digitsOf(m).length;
+    return n >= 8 && n <= 15;
+  }, claimed);
+  add('phone', intlPhones + countMatches(PHONE_NATIONAL, text, (m) => !isDate(m), claimed));
 
   add('street_address', countMatches(STREET_US, text) + countMatches(STREET_EU, text));
 

@@ -14,7 +14,7 @@ t.test('nothing in ordinary homework prompts', async (t) => {
     'Explain photosynthesis in simple words for a 10 year old.',
     'What happened in 1989 in Berlin? Give me 3 bullet points.',
     'Solve 12345 * 6789 and show the steps.',
-    'My order number is 4000123412341234 wait no', // not Luhn-valid
+    'My order number is 4000123412341235 wait no', // not Luhn-valid
     'Meet me at 21:00 on 2024-05-17, version 1.2.3 is out.',
     'The price went from 1,299.00 to 999.99 euros.',
     'ISBN 978-3-16-148410-0 is the book.',
