@@ -192,6 +192,12 @@ class Reader {
     return v;
   }
 
+  /** A mapping with free-form keys (hosts, devices, policy data). */
+  mapping(v: unknown, what = 'a mapping'): Obj {
+    if (!isObj(v)) this.fail(`expected ${what}, got ${describe(v)}`);
+    return v;
+  }
+
   string(v: unknown, opts: { nonEmpty?: boolean } = {}): string {
     if (typeof v !== 'string') this.fail(`expected a string, got ${describe(v)}`);
     if (opts.nonEmpty !== false && v.trim() === '') this.fail('must not be empty');
@@ -273,9 +279,8 @@ function url(r: Reader, v: unknown): string {
 }
 
 function stringMap(r: Reader, v: unknown): Record<string, string> {
-  if (!isObj(v)) r.fail(`expected a mapping, got ${describe(v)}`);
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = r.at(k).string(x, { nonEmpty: false });
+  for (const [k, x] of Object.entries(r.mapping(v))) out[k] = r.at(k).string(x, { nonEmpty: false });
   return out;
 }
 
@@ -329,8 +334,7 @@ export function validateConfig(doc: unknown): Config {
     const o = r.object(d.upstream, ['overrides', 'ca_file', 'connect_timeout_ms', 'idle_timeout_ms']);
     if (has(o, 'overrides') && o.overrides !== null) {
       const ro = r.at('overrides');
-      if (!isObj(o.overrides)) ro.fail(`expected a mapping of host -> host:port, got ${describe(o.overrides)}`);
-      for (const [host, target] of Object.entries(o.overrides)) {
+      for (const [host, target] of Object.entries(ro.mapping(o.overrides, 'a mapping of host -> host:port'))) {
         cfg.upstream.overrides[hostname(ro.at(host), host)] = ro.at(host).hostPort(target);
       }
     }
@@ -364,8 +368,7 @@ export function validateConfig(doc: unknown): Config {
     if (has(o, 'dir')) cfg.policy.dir = r.at('dir').path_(o.dir);
     if (has(o, 'mode')) cfg.policy.mode = r.at('mode').oneOf(o.mode, ['advisory', 'enforce'] as const);
     if (has(o, 'data') && o.data !== null) {
-      if (!isObj(o.data)) r.at('data').fail(`expected a mapping, got ${describe(o.data)}`);
-      cfg.policy.data = o.data;
+      cfg.policy.data = r.at('data').mapping(o.data);
     }
   }
 
@@ -421,11 +424,9 @@ export function validateConfig(doc: unknown): Config {
 
   if (has(d, 'devices') && d.devices !== null) {
     const r = root.at('devices');
-    if (!isObj(d.devices)) r.fail(`expected a mapping of ip or mac -> {name, person}, got ${describe(d.devices)}`);
-    for (const [key, v] of Object.entries(d.devices)) {
+    for (const [key, v] of Object.entries(r.mapping(d.devices, 'a mapping of ip or mac -> {name, person}'))) {
       const rk = r.at(key);
-      const id = normalizeDeviceKey(key);
-      if (!id) rk.fail('expected an IP address or a MAC address as the key');
+      const id = normalizeDeviceKey(key) ?? rk.fail('expected an IP address or a MAC address as the key');
       const e = rk.object(v, ['name', 'person']);
       cfg.devices[id] = {
         name: has(e, 'name') ? rk.at('name').nullableString(e.name) : null,
