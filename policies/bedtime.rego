@@ -13,7 +13,9 @@ package yori.bedtime
 
 import rego.v1
 
-cfg := object.get(data, ["yori", "config", "bedtime"], {})
+cfg := c if {
+	c := data.yori.config.bedtime
+} else := {}
 
 device_keys := [k | some k in [input.client.ip, input.client.mac, input.client.name]; k != null]
 

@@ -21,7 +21,9 @@ req(weekday, hour, minute, client) := {
 
 alice := {"person": "alice", "name": "kids-ipad"}
 
-denied(input_doc) := count(bedtime.deny) > 0 with input as input_doc with data.yori.config as config
+denied(input_doc) if {
+	count(bedtime.deny) > 0 with input as input_doc with data.yori.config as config
+}
 
 test_school_night_evening_denied if {
 	denied(req("tuesday", 21, 5, alice))

@@ -11,7 +11,9 @@ package yori.high_usage
 
 import rego.v1
 
-cfg := object.get(data, ["yori", "config", "high_usage"], {})
+cfg := c if {
+	c := data.yori.config.high_usage
+} else := {}
 
 defaults := {"requests_per_hour": 120, "requests_per_day": 500, "tokens_per_day": 500000}
 

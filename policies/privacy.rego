@@ -10,7 +10,9 @@ package yori.privacy
 
 import rego.v1
 
-cfg := object.get(data, ["yori", "config", "privacy"], {})
+cfg := c if {
+	c := data.yori.config.privacy
+} else := {}
 
 deny_types := {t | some t in object.get(cfg, "deny", ["payment_card", "iban", "us_ssn", "secret"])}
 

@@ -13,7 +13,7 @@ import type { PolicyMode } from '../config/schema.js';
 import { ALLOW, type Decision } from '../hooks.js';
 import type { Logger } from '../log.js';
 import { combineDecision } from './decision.js';
-import { compileModules, type PreparedQuery, type RegoSource } from './rego/index.js';
+import { compileModules, type PreparedQuery, type RegoSource, type RuleInfo } from './rego/index.js';
 import { loadWasmPolicies, type WasmPolicies } from './wasm.js';
 
 export interface PolicyFile {
@@ -176,12 +176,13 @@ export class PolicySet {
     const warn: PreparedQuery[] = [];
     const packages = new Set<string>();
     for (const rule of compiled.rules()) {
-      if (rule.path[0] !== 'yori' || (rule.name !== 'deny' && rule.name !== 'warn')) continue;
-      const pkg = rule.path.join('.');
+      const path = packagePath(rule);
+      if (path[0] !== 'yori' || (rule.name !== 'deny' && rule.name !== 'warn')) continue;
+      const pkg = path.join('.');
       const key = `${pkg}.${rule.name}`;
       if (packages.has(key)) continue;
       packages.add(key);
-      const query = compiled.prepare(`x := data.${rule.path.map(refSegment).join('')}.${rule.name}`);
+      const query = compiled.prepare(`x := data.${path.map(refSegment).join('')}.${rule.name}`);
       (rule.name === 'deny' ? deny : warn).push(query);
     }
     const wasm = await loadWasmPolicies(this.opts.dir, this.evalData);
@@ -197,6 +198,11 @@ export class PolicySet {
       wasm,
     };
   }
+}
+
+/** A rule's package path without the leading `data` (`['yori', 'bedtime']`). */
+export function packagePath(rule: RuleInfo): string[] {
+  return rule.path[0] === 'data' ? rule.path.slice(1) : rule.path;
 }
 
 /** `.name` for identifiers, `["na-me"]` otherwise. */

@@ -1,0 +1,855 @@
+// Top-down evaluator. Continuation-passing style: every producer of
+// solutions takes a continuation and calls it once per solution; a
+// continuation returns true to stop the enumeration (e.g. `not` found one
+// solution). Variables live in a per-rule-invocation frame (an array indexed
+// by slot) and are unbound again when the continuation returns, which makes
+// backtracking free.
+//
+// `data` is the rule tree layered over the base document. Rule values are
+// computed once per query context and cached; `with` evaluates its
+// expression in a child context (own cache, replaced input/data/functions).
+
+import type { BuiltinContext } from './builtins/index.js';
+import { BuiltinError } from './builtins/index.js';
+import { RegoError } from './errors.js';
+import type { Loc } from './ast.js';
+import type { CBody, CCompr, CExpr, CFn, CRule, CTerm, CWith } from './ir.js';
+import type { RuleNode } from './ir.js';
+import { RegoObject, RegoSet, compare, equals, formatValue, keyOf, type Value } from './value.js';
+
+type K = () => boolean;
+type VK = (v: Value) => boolean;
+type Frame = (Value | undefined)[];
+
+const UNDEF = Symbol('undefined');
+
+/**
+ * Objects built from rule paths and namespaces, and sets built by multi-value
+ * rules: documents of different rules merge only through these; a rule's
+ * own value is never merged into.
+ */
+const MERGEABLE = new WeakSet<RegoObject | RegoSet>();
+
+/** `with data.x as v` replacements, as a tree over data paths. */
+interface Override {
+  value?: Value;
+  children: Map<string, Override>;
+  keys: Map<string, Value>;
+}
+
+type Mock = { fn: CFn } | { value: Value };
+
+/** State shared by a query and all its `with` child contexts. */
+interface Shared {
+  bctx: BuiltinContext;
+  strict: boolean;
+  firstError: RegoError | null;
+  print: ((line: string) => void) | null;
+  deadline: number;
+  steps: number;
+}
+
+export class Ctx {
+  readonly cache = new Map<RuleNode, Value | typeof UNDEF>();
+
+  constructor(
+    readonly root: RuleNode,
+    readonly data: Value,
+    readonly input: Value | undefined,
+    readonly shared: Shared,
+    readonly ov: Override | null = null,
+    readonly mocks: Map<string, Mock> | null = null,
+  ) {}
+}
+
+export interface QueryEnv {
+  root: RuleNode;
+  data: Value;
+  input: Value | undefined;
+  bctx: BuiltinContext;
+  strict: boolean;
+  print?: (line: string) => void;
+  /** Absolute time (ms) after which evaluation stops with eval_cancel_error. */
+  deadline?: number;
+}
+
+export function newContext(env: QueryEnv): Ctx {
+  const shared: Shared = {
+    bctx: env.bctx,
+    strict: env.strict,
+    firstError: null,
+    print: env.print ?? null,
+    deadline: env.deadline ?? Infinity,
+    steps: 0,
+  };
+  return new Ctx(env.root, env.data, env.input, shared);
+}
+
+/** The first recorded built-in error (strict mode only). */
+export function recordedError(c: Ctx): RegoError | null {
+  return c.shared.firstError;
+}
+
+function conflict(msg: string, loc: Loc): RegoError {
+  return new RegoError('eval_conflict_error', msg, loc.file, loc.row);
+}
+
+// ---------------------------------------------------------------- bodies
+
+export function evalBody(c: Ctx, f: Frame, exprs: CExpr[], i: number, k: K): boolean {
+  if (i === exprs.length) return k();
+  const sh = c.shared;
+  if (++sh.steps > 4096) {
+    sh.steps = 0;
+    if (Date.now() > sh.deadline) throw new RegoError('eval_cancel_error', 'caller cancelled query execution');
+  }
+  const e = exprs[i]!;
+  const next: K = i + 1 === exprs.length ? k : () => evalBody(c, f, exprs, i + 1, k);
+  if (e.withs) {
+    const c2 = applyWiths(c, f, e.withs);
+    if (c2 === null) return false;
+    if (e.neg) return evalExprInner(c2, f, e, stop) ? false : next();
+    return evalExprInner(c2, f, e, next);
+  }
+  if (e.neg) return evalExprInner(c, f, e, stop) ? false : next();
+  return evalExprInner(c, f, e, next);
+}
+
+const stop: K = () => true;
+
+/** Does the body have at least one solution? (bindings are undone) */
+function once(c: Ctx, f: Frame, b: CBody): boolean {
+  return evalBody(c, f, b.exprs, 0, stop);
+}
+
+function evalExprInner(c: Ctx, f: Frame, e: CExpr, k: K): boolean {
+  switch (e.k) {
+    case 'term':
+      return evalTerm(c, f, e.term, (v) => (v !== false ? k() : false));
+    case 'unify':
+      return unify(c, f, e.a, e.b, k);
+    case 'call':
+      if (e.fn.kind === 'builtin' && e.fn.def === null) return engineCall(c, f, e.fn.key, e.args, k);
+      return evalArgs(c, f, e.args, (args) =>
+        callFn(c, f, e.fn, args, e.loc, (r) => (e.out ? unifyValue(c, f, r, e.out, k) : r !== false ? k() : false)),
+      );
+    case 'somein':
+      return evalTerm(c, f, e.coll, (coll) =>
+        iterate(coll, (key, val) =>
+          e.key ? unifyValue(c, f, key, e.key, () => unifyValue(c, f, val, e.value, k)) : unifyValue(c, f, val, e.value, k),
+        ),
+      );
+    case 'every':
+      return evalTerm(c, f, e.domain, (dom) => {
+        if (!Array.isArray(dom) && !(dom instanceof RegoObject) && !(dom instanceof RegoSet)) return false;
+        const ks = e.key ? e.key.slot : -1;
+        const vs = e.value.slot;
+        let ok = true;
+        iterate(dom, (key, val) => {
+          if (ks >= 0) f[ks] = key;
+          f[vs] = val;
+          const found = once(c, f, e.body);
+          if (ks >= 0) f[ks] = undefined;
+          f[vs] = undefined;
+          ok = found;
+          return !found;
+        });
+        return ok ? k() : false;
+      });
+    case 'body':
+      return once(c, f, e.body) ? k() : false;
+    case 'logic':
+      if (e.op === 'and') return once(c, f, e.left) && once(c, f, e.right) ? k() : false;
+      return once(c, f, e.left) || once(c, f, e.right) ? k() : false;
+  }
+}
+
+/** Calls `fn(key, value)` for each element of a collection, until it returns true. */
+function iterate(v: Value, fn: (key: Value, val: Value) => boolean): boolean {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (fn(i, v[i]!)) return true;
+  } else if (v instanceof RegoObject) {
+    for (const [key, val] of v.entries()) if (fn(key, val)) return true;
+  } else if (v instanceof RegoSet) {
+    for (const x of v.values()) if (fn(x, x)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- with
+
+function applyWiths(c: Ctx, f: Frame, withs: CWith[]): Ctx | null {
+  let input = c.input;
+  let ov = c.ov;
+  let mocks = c.mocks;
+  for (const w of withs) {
+    if (w.target.kind === 'fn') {
+      let mock: Mock;
+      if (w.fn) mock = { fn: w.fn };
+      else {
+        const v = firstValue(c, f, w.value);
+        if (v === undefined) return null;
+        mock = { value: v };
+      }
+      mocks = new Map(mocks ?? []);
+      mocks.set(w.target.key, mock);
+      continue;
+    }
+    const v = firstValue(c, f, w.value);
+    if (v === undefined) return null;
+    if (w.target.kind === 'input') input = w.target.path.length ? upsert(input, w.target.path, 0, v) : v;
+    else ov = addOverride(ov, w.target.path, v);
+  }
+  return new Ctx(c.root, c.data, input, c.shared, ov, mocks);
+}
+
+function firstValue(c: Ctx, f: Frame, t: CTerm): Value | undefined {
+  let out: Value | undefined;
+  evalTerm(c, f, t, (v) => {
+    out = v;
+    return true;
+  });
+  return out;
+}
+
+/** A copy of `doc` with `v` at `path` (objects created as needed). */
+function upsert(doc: Value | undefined, path: Value[], i: number, v: Value): Value {
+  if (i === path.length) return v;
+  const o = doc instanceof RegoObject ? doc.clone() : new RegoObject();
+  o.set(path[i]!, upsert(o.get(path[i]!), path, i + 1, v));
+  return o;
+}
+
+function addOverride(ov: Override | null, path: Value[], v: Value): Override {
+  const root: Override = cloneOverride(ov);
+  let n = root;
+  for (const p of path) {
+    const k = keyOf(p);
+    let c = n.children.get(k);
+    c = c ? cloneOverride(c) : { children: new Map(), keys: new Map() };
+    n.children.set(k, c);
+    n.keys.set(k, p);
+    n = c;
+  }
+  n.value = v;
+  n.children.clear();
+  n.keys.clear();
+  return root;
+}
+
+function cloneOverride(o: Override | null): Override {
+  if (!o) return { children: new Map(), keys: new Map() };
+  const c: Override = { children: new Map(o.children), keys: new Map(o.keys) };
+  if (o.value !== undefined) c.value = o.value;
+  return c;
+}
+
+/** Applies the overrides below a path to the value found there. */
+function patch(v: Value | undefined, ov: Override): Value | undefined {
+  if (ov.value !== undefined) return ov.value;
+  if (ov.children.size === 0) return v;
+  const o = v instanceof RegoObject ? v.clone() : new RegoObject();
+  for (const [k, child] of ov.children) {
+    const key = ov.keys.get(k)!;
+    const pv = patch(o.get(key), child);
+    if (pv !== undefined) o.set(key, pv);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- terms
+
+export function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
+  switch (t.k) {
+    case 'const':
+      return vk(t.v);
+    case 'var': {
+      const v = f[t.slot];
+      return v === undefined ? false : vk(v);
+    }
+    case 'input':
+      return c.input === undefined ? false : deref(c, f, c.input, t.path, 0, vk);
+    case 'data':
+      return walkData(c, f, c.root, c.data, c.ov, t.path, 0, vk);
+    case 'ref':
+      return evalTerm(c, f, t.head, (h) => deref(c, f, h, t.path, 0, vk));
+    case 'array':
+      return evalArgs(c, f, t.items, (vals) => vk(vals.slice()));
+    case 'set':
+      return evalArgs(c, f, t.items, (vals) => vk(new RegoSet(vals)));
+    case 'object': {
+      const terms: CTerm[] = [];
+      for (const [key, val] of t.entries) terms.push(key, val);
+      return evalArgs(c, f, terms, (vals) => {
+        const o = new RegoObject();
+        for (let i = 0; i < vals.length; i += 2) o.set(vals[i]!, vals[i + 1]!);
+        return vk(o);
+      });
+    }
+    case 'compr':
+      return vk(comprehension(c, f, t));
+    case 'call':
+      if (t.fn.kind === 'builtin' && t.fn.def === null) return engineCall(c, f, t.fn.key, t.args, () => vk(true));
+      return evalArgs(c, f, t.args, (args) => callFn(c, f, t.fn, args, t.loc, vk));
+    case 'template':
+      return vk(template(c, f, t.parts));
+  }
+}
+
+/**
+ * Evaluates terms left to right (each may have several values); `k` gets a
+ * reused array. An unbound variable is read after the other terms, whose refs
+ * may bind it (`x == xs[x]`).
+ */
+function evalArgs(c: Ctx, f: Frame, terms: CTerm[], k: (vals: Value[]) => boolean): boolean {
+  const vals: Value[] = new Array(terms.length);
+  let deferred: number[] | null = null;
+  const finish = (): boolean => {
+    if (deferred) {
+      for (const i of deferred) {
+        const v = f[(terms[i] as { slot: number }).slot];
+        if (v === undefined) return false;
+        vals[i] = v;
+      }
+    }
+    return k(vals);
+  };
+  const step = (i: number): boolean => {
+    if (i === terms.length) return finish();
+    const t = terms[i]!;
+    if (t.k === 'const') {
+      vals[i] = t.v;
+      return step(i + 1);
+    }
+    if (t.k === 'var') {
+      const v = f[t.slot];
+      if (v === undefined) {
+        (deferred ??= []).push(i);
+        const r = step(i + 1);
+        deferred.pop();
+        return r;
+      }
+      vals[i] = v;
+      return step(i + 1);
+    }
+    return evalTerm(c, f, t, (v) => {
+      vals[i] = v;
+      return step(i + 1);
+    });
+  };
+  return step(0);
+}
+
+function comprehension(c: Ctx, f: Frame, t: CCompr): Value {
+  const body = t.body.exprs;
+  if (t.kind === 'array') {
+    const out: Value[] = [];
+    evalBody(c, f, body, 0, () => evalTerm(c, f, t.head, (v) => (out.push(v), false)));
+    return out;
+  }
+  if (t.kind === 'set') {
+    const out = new RegoSet();
+    evalBody(c, f, body, 0, () => evalTerm(c, f, t.head, (v) => (out.add(v), false)));
+    return out;
+  }
+  const out = new RegoObject();
+  evalBody(c, f, body, 0, () =>
+    evalTerm(c, f, t.head, (key) =>
+      evalTerm(c, f, t.value!, (val) => {
+        const prev = out.get(key);
+        if (prev !== undefined && !equals(prev, val)) throw conflict('object keys must be unique', t.loc);
+        out.set(key, val);
+        return false;
+      }),
+    ),
+  );
+  return out;
+}
+
+/** Collects the values of a term (or an engine-printed argument) into an array. */
+function valuesOf(c: Ctx, f: Frame, t: CTerm): Value[] {
+  const out: Value[] = [];
+  evalTerm(c, f, t, (v) => (out.push(v), false));
+  return out;
+}
+
+function display(vals: Value[]): string {
+  if (vals.length === 0) return '<undefined>';
+  const v = vals[0]!;
+  return typeof v === 'string' ? v : formatValue(v);
+}
+
+function template(c: Ctx, f: Frame, parts: (string | { body: CBody; term: CTerm })[]): string {
+  let s = '';
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      s += p;
+      continue;
+    }
+    const withs = p.body.exprs[0]?.withs;
+    const c2 = withs ? applyWiths(c, f, withs) : c;
+    s += display(c2 ? valuesOf(c2, f, p.term) : []);
+  }
+  return s;
+}
+
+/** `print` and `trace`, which the engine implements. */
+function engineCall(c: Ctx, f: Frame, key: string, args: CTerm[], k: K): boolean {
+  if (key === 'print') {
+    const line = args.map((a) => display(valuesOf(c, f, a))).join(' ');
+    c.shared.print?.(line);
+    return k();
+  }
+  // trace(note): tracing is not recorded; the call succeeds once its note is a string.
+  return evalTerm(c, f, args[0]!, (v) => (typeof v === 'string' ? k() : false));
+}
+
+// ---------------------------------------------------------------- refs
+
+function get(v: Value, key: Value): Value | undefined {
+  if (Array.isArray(v)) {
+    if (typeof key === 'number' && Number.isInteger(key) && key >= 0 && key < v.length) return v[key];
+    return undefined;
+  }
+  if (v instanceof RegoObject) return v.get(key);
+  if (v instanceof RegoSet) return v.has(key) ? key : undefined;
+  return undefined;
+}
+
+/** Is `t` (after the frame's bindings) something to match against rather than evaluate? */
+function isPattern(f: Frame, t: CTerm): boolean {
+  switch (t.k) {
+    case 'var':
+      return f[t.slot] === undefined;
+    case 'array':
+      return t.items.some((x) => isPattern(f, x));
+    case 'object':
+      return t.entries.some(([, v]) => isPattern(f, v));
+    default:
+      return false;
+  }
+}
+
+function deref(c: Ctx, f: Frame, v: Value, path: CTerm[], i: number, vk: VK): boolean {
+  if (i === path.length) return vk(v);
+  const p = path[i]!;
+  if (p.k === 'const') {
+    const x = get(v, p.v);
+    return x === undefined ? false : deref(c, f, x, path, i + 1, vk);
+  }
+  if (p.k === 'var') {
+    const key = f[p.slot];
+    if (key !== undefined) {
+      const x = get(v, key);
+      return x === undefined ? false : deref(c, f, x, path, i + 1, vk);
+    }
+    const slot = p.slot;
+    const r = iterate(v, (key, val) => {
+      f[slot] = key;
+      return deref(c, f, val, path, i + 1, vk);
+    });
+    f[slot] = undefined;
+    return r;
+  }
+  if (isPattern(f, p)) return iterate(v, (key, val) => unifyValue(c, f, key, p, () => deref(c, f, val, path, i + 1, vk)));
+  return evalTerm(c, f, p, (key) => {
+    const x = get(v, key);
+    return x === undefined ? false : deref(c, f, x, path, i + 1, vk);
+  });
+}
+
+// ---------------------------------------------------------------- data
+
+/** Base documents only have string keys; like OPA's store, a number key finds its string form. */
+function baseGet(o: RegoObject, key: Value): Value | undefined {
+  const v = o.get(key);
+  if (v !== undefined || (typeof key !== 'number' && typeof key !== 'bigint')) return v;
+  return o.get(String(key));
+}
+
+/** deref over base data (number keys also match string keys of objects). */
+function derefBase(c: Ctx, f: Frame, v: Value, path: CTerm[], i: number, vk: VK): boolean {
+  if (i === path.length) return vk(v);
+  if (!(v instanceof RegoObject)) return deref(c, f, v, path, i, vk);
+  const p = path[i]!;
+  const key = p.k === 'const' ? p.v : p.k === 'var' ? f[p.slot] : undefined;
+  if (key === undefined) return deref(c, f, v, path, i, vk);
+  const x = baseGet(v, key);
+  return x === undefined ? false : derefBase(c, f, x, path, i + 1, vk);
+}
+
+function walkData(
+  c: Ctx,
+  f: Frame,
+  node: RuleNode | undefined,
+  base: Value | undefined,
+  ov: Override | null,
+  path: CTerm[],
+  i: number,
+  vk: VK,
+): boolean {
+  if (ov && ov.value !== undefined) return deref(c, f, ov.value, path, i, vk);
+  if (!node && !ov) return base === undefined ? false : derefBase(c, f, base, path, i, vk);
+  if ((node && node.hasRules) || i === path.length) {
+    const v = docAt(c, node, base, ov);
+    return v === undefined ? false : deref(c, f, v, path, i, vk);
+  }
+  const step = (key: Value): boolean => {
+    const k = keyOf(key);
+    const child = node?.children.get(k);
+    const bchild = base instanceof RegoObject ? baseGet(base, key) : undefined;
+    const ochild = ov?.children.get(k) ?? null;
+    if (!child && !ochild) return bchild === undefined ? false : derefBase(c, f, bchild, path, i + 1, vk);
+    return walkData(c, f, child, bchild, ochild, path, i + 1, vk);
+  };
+  const p = path[i]!;
+  if (p.k === 'const') return step(p.v);
+  if (p.k === 'var' && f[p.slot] !== undefined) return step(f[p.slot]!);
+  if (!isPattern(f, p)) return evalTerm(c, f, p, step);
+  const keys = new Map<string, Value>();
+  if (base instanceof RegoObject) for (const key of base.keys()) keys.set(keyOf(key), key);
+  if (node) for (const child of node.children.values()) keys.set(keyOf(child.key), child.key);
+  if (ov) for (const [k, key] of ov.keys) keys.set(k, key);
+  const sorted = [...keys.values()].sort(compare);
+  for (const key of sorted) {
+    if (unifyValue(c, f, key, p, () => step(key))) return true;
+  }
+  return false;
+}
+
+/** The full document at a tree node: rule values, namespaces merged with base data, overrides applied. */
+function docAt(c: Ctx, node: RuleNode | undefined, base: Value | undefined, ov: Override | null): Value | undefined {
+  let v: Value | undefined;
+  if (!node) v = base;
+  else {
+    const hit = c.cache.get(node);
+    if (hit !== undefined) v = hit === UNDEF ? undefined : hit;
+    else {
+      v = node.hasRules ? ruleDoc(c, node) : namespaceDoc(c, node, base);
+      c.cache.set(node, v === undefined ? UNDEF : v);
+    }
+  }
+  return ov ? patch(v, ov) : v;
+}
+
+/** A namespace: its children's documents, with base data merged over them (base data wins). */
+function namespaceDoc(c: Ctx, node: RuleNode, base: Value | undefined): Value {
+  const o = new RegoObject();
+  MERGEABLE.add(o);
+  for (const child of node.children.values()) {
+    const b = base instanceof RegoObject ? base.get(child.key) : undefined;
+    const cv = docAt(c, child, b, null);
+    if (cv !== undefined) o.set(child.key, cv);
+  }
+  if (base instanceof RegoObject) {
+    for (const [k, v] of base.entries()) {
+      const prev = o.get(k);
+      o.set(k, prev instanceof RegoObject && v instanceof RegoObject ? mergeBase(prev, v) : v);
+    }
+  }
+  return o;
+}
+
+function mergeBase(virtual: RegoObject, base: RegoObject): RegoObject {
+  const o = virtual.clone();
+  for (const [k, v] of base.entries()) {
+    const prev = o.get(k);
+    o.set(k, prev instanceof RegoObject && v instanceof RegoObject ? mergeBase(prev, v) : v);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- rules
+
+function newFrame(n: number): Frame {
+  return new Array(n);
+}
+
+function ruleDoc(c: Ctx, node: RuleNode): Value | undefined {
+  if (node.isFunction) return undefined;
+  const rules = node.rules;
+  const first = rules[0];
+  let v: Value | undefined;
+  if (!first || (first.suffix.length === 0 && first.kind === 'complete')) {
+    for (const r of rules) {
+      const rv = completeRule(c, r);
+      if (rv === undefined) continue;
+      if (v === undefined) v = rv;
+      else if (!equals(v, rv)) throw conflict('complete rules must not produce multiple outputs', r.loc);
+    }
+    if (v === undefined && node.defaultRule) v = completeRule(c, node.defaultRule);
+    return v;
+  }
+  if (first.suffix.length === 0) {
+    const set = new RegoSet();
+    for (const r of rules) {
+      const f = newFrame(r.nslots);
+      evalBody(c, f, r.body.exprs, 0, () => evalTerm(c, f, r.value, (x) => (set.add(x), false)));
+    }
+    return set;
+  }
+  const obj = new RegoObject();
+  MERGEABLE.add(obj);
+  const own = new Set<RegoObject | RegoSet>([obj]);
+  for (const r of rules) {
+    const f = newFrame(r.nslots);
+    evalBody(c, f, r.body.exprs, 0, () =>
+      evalArgs(c, f, r.suffix, (keys) => evalTerm(c, f, r.value, (x) => (insertPath(obj, own, keys, x, r), r.constValue))),
+    );
+  }
+  for (const child of node.children.values()) {
+    const cv = docAt(c, child, undefined, null);
+    if (cv === undefined) continue;
+    mergeInto(obj, own, [child.key], cv, first);
+  }
+  return obj;
+}
+
+function insertPath(obj: RegoObject, own: Set<RegoObject | RegoSet>, keys: Value[], v: Value, r: CRule): void {
+  let cur = obj;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i]!;
+    let next = cur.get(key);
+    if (next === undefined) {
+      next = new RegoObject();
+      own.add(next);
+      MERGEABLE.add(next);
+      cur.set(key, next);
+    } else if (!(next instanceof RegoObject) || !MERGEABLE.has(next)) {
+      throw conflict('object keys must be unique', r.loc);
+    } else if (!own.has(next)) {
+      next = next.clone();
+      own.add(next);
+      MERGEABLE.add(next);
+      cur.set(key, next);
+    }
+    cur = next as RegoObject;
+  }
+  const last = keys[keys.length - 1]!;
+  const prev = cur.get(last);
+  if (r.kind === 'multi') {
+    let s = prev;
+    if (s === undefined) {
+      s = new RegoSet();
+      own.add(s);
+      MERGEABLE.add(s);
+      cur.set(last, s);
+    } else if (!(s instanceof RegoSet) || !MERGEABLE.has(s)) throw conflict('object keys must be unique', r.loc);
+    else if (!own.has(s)) {
+      s = s.clone();
+      own.add(s);
+      MERGEABLE.add(s);
+      cur.set(last, s);
+    }
+    (s as RegoSet).add(v);
+    return;
+  }
+  if (prev === undefined) cur.set(last, v);
+  else if (!equals(prev, v)) throw conflict('object keys must be unique', r.loc);
+}
+
+function mergeInto(obj: RegoObject, own: Set<RegoObject | RegoSet>, keys: Value[], v: Value, r: CRule): void {
+  const last = keys[keys.length - 1]!;
+  const prev = obj.get(last);
+  if (prev === undefined) {
+    obj.set(last, v);
+    return;
+  }
+  const mergeable = (x: Value): x is RegoObject | RegoSet =>
+    (x instanceof RegoObject || x instanceof RegoSet) && MERGEABLE.has(x);
+  if (mergeable(prev) && mergeable(v) && prev instanceof RegoObject === v instanceof RegoObject) {
+    let target = prev;
+    if (!own.has(target)) {
+      target = prev.clone();
+      own.add(target);
+      MERGEABLE.add(target);
+      obj.set(last, target);
+    }
+    if (target instanceof RegoSet) for (const x of (v as RegoSet).values()) target.add(x);
+    else for (const [k, x] of (v as RegoObject).entries()) mergeInto(target, own, [k], x, r);
+    return;
+  }
+  if (!equals(prev, v)) throw conflict('object keys must be unique', r.loc);
+}
+
+/** A complete rule's value (trying its `else` chain), or undefined. */
+function completeRule(c: Ctx, r: CRule): Value | undefined {
+  for (let rule: CRule | null = r; rule; rule = rule.else) {
+    const f = newFrame(rule.nslots);
+    let v: Value | undefined;
+    const cur = rule;
+    evalBody(c, f, cur.body.exprs, 0, () =>
+      evalTerm(c, f, cur.value, (x) => {
+        if (v === undefined) v = x;
+        else if (!equals(v, x)) throw conflict('complete rules must not produce multiple outputs', cur.loc);
+        return cur.constValue;
+      }),
+    );
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function callFunction(c: Ctx, node: RuleNode, args: Value[]): Value | undefined {
+  let out: Value | undefined;
+  for (const r of node.rules) {
+    const v = functionRule(c, r, args);
+    if (v === undefined) continue;
+    if (out === undefined) out = v;
+    else if (!equals(out, v)) throw conflict('functions must not produce multiple outputs for same inputs', r.loc);
+  }
+  if (out === undefined && node.defaultRule) out = functionRule(c, node.defaultRule, args);
+  return out;
+}
+
+function functionRule(c: Ctx, r: CRule, args: Value[]): Value | undefined {
+  for (let rule: CRule | null = r; rule; rule = rule.else) {
+    const f = newFrame(rule.nslots);
+    const slots = rule.argSlots;
+    for (let i = 0; i < slots.length; i++) f[slots[i]!] = args[i];
+    let v: Value | undefined;
+    const cur = rule;
+    evalBody(c, f, cur.body.exprs, 0, () =>
+      evalTerm(c, f, cur.value, (x) => {
+        if (v === undefined) v = x;
+        else if (!equals(v, x)) throw conflict('functions must not produce multiple outputs for same inputs', cur.loc);
+        return cur.constValue;
+      }),
+    );
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function callFn(c: Ctx, f: Frame, fn: CFn, args: Value[], loc: Loc, vk: VK): boolean {
+  if (c.mocks) {
+    const m = c.mocks.get(fn.key);
+    if (m) {
+      if ('value' in m) return vk(m.value);
+      if (m.fn !== fn) return callFn(c, f, m.fn, args, loc, vk);
+    }
+  }
+  if (fn.kind === 'func') {
+    const v = callFunction(c, fn.node, args);
+    return v === undefined ? false : vk(v);
+  }
+  const def = fn.def!;
+  if (def.relation) {
+    let outs: Value[];
+    try {
+      outs = def.fn(args, c.shared.bctx);
+    } catch (e) {
+      return builtinFailed(c, e, loc);
+    }
+    for (const o of outs) if (vk(o)) return true;
+    return false;
+  }
+  let r: Value | undefined;
+  try {
+    r = def.fn(args, c.shared.bctx);
+  } catch (e) {
+    return builtinFailed(c, e, loc);
+  }
+  return r === undefined ? false : vk(r);
+}
+
+/** A failing built-in call is undefined; in strict mode its error is kept. */
+function builtinFailed(c: Ctx, e: unknown, loc: Loc): false {
+  if (!(e instanceof BuiltinError)) throw e;
+  if (c.shared.strict && !c.shared.firstError) {
+    c.shared.firstError = new RegoError(e.code, e.message, loc.file, loc.row);
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- unification
+
+function bind(f: Frame, slot: number, v: Value, k: K): boolean {
+  f[slot] = v;
+  const r = k();
+  f[slot] = undefined;
+  return r;
+}
+
+export function unify(c: Ctx, f: Frame, a: CTerm, b: CTerm, k: K): boolean {
+  if (a.k === 'var') {
+    const av = f[a.slot];
+    if (av !== undefined) return unifyValue(c, f, av, b, k);
+    if (b.k === 'var' && f[b.slot] === undefined) return false;
+    if (isPattern(f, b)) return false;
+    const slot = a.slot;
+    return evalTerm(c, f, b, (v) => bind(f, slot, v, k));
+  }
+  if (b.k === 'var') return unify(c, f, b, a, k);
+  if (a.k === 'array' && b.k === 'array') {
+    if (a.items.length !== b.items.length) return false;
+    return unifyItems(c, f, a.items, b.items, 0, k);
+  }
+  if (a.k === 'object' && b.k === 'object' && isPattern(f, a) && isPattern(f, b)) return unifyObjects(c, f, a.entries, b.entries, k);
+  if (isPattern(f, a)) return evalTerm(c, f, b, (v) => unifyValue(c, f, v, a, k));
+  return evalTerm(c, f, a, (v) => unifyValue(c, f, v, b, k));
+}
+
+/** Two object patterns: same ground keys, values unified pairwise. */
+function unifyObjects(c: Ctx, f: Frame, a: [CTerm, CTerm][], b: [CTerm, CTerm][], k: K): boolean {
+  if (a.length !== b.length) return false;
+  return evalArgs(c, f, a.map((e) => e[0]), (akeys) => {
+    const ak = akeys.map(keyOf);
+    return evalArgs(c, f, b.map((e) => e[0]), (bkeys) => {
+      const xs: CTerm[] = [];
+      const ys: CTerm[] = [];
+      for (let i = 0; i < bkeys.length; i++) {
+        const j = ak.indexOf(keyOf(bkeys[i]!));
+        if (j < 0) return false;
+        xs.push(a[j]![1]);
+        ys.push(b[i]![1]);
+      }
+      return unifyItems(c, f, xs, ys, 0, k);
+    });
+  });
+}
+
+function unifyItems(c: Ctx, f: Frame, a: CTerm[], b: CTerm[], i: number, k: K): boolean {
+  if (i === a.length) return k();
+  const x = a[i]!;
+  const y = b[i]!;
+  if (x.k === 'var' && y.k === 'var' && f[x.slot] === undefined && f[y.slot] === undefined) {
+    // Two unbound variables: unify the rest first, then retry.
+    return unifyItems(c, f, a, b, i + 1, () => unify(c, f, x, y, k));
+  }
+  return unify(c, f, x, y, () => unifyItems(c, f, a, b, i + 1, k));
+}
+
+/** Unifies a value with a term (a pattern, or anything evaluable). */
+export function unifyValue(c: Ctx, f: Frame, v: Value, t: CTerm, k: K): boolean {
+  switch (t.k) {
+    case 'const':
+      return equals(v, t.v) ? k() : false;
+    case 'var': {
+      const tv = f[t.slot];
+      if (tv === undefined) return bind(f, t.slot, v, k);
+      return equals(tv, v) ? k() : false;
+    }
+    case 'array': {
+      if (!Array.isArray(v) || v.length !== t.items.length) return false;
+      const items = t.items;
+      const step = (i: number): boolean => (i === items.length ? k() : unifyValue(c, f, v[i]!, items[i]!, () => step(i + 1)));
+      return step(0);
+    }
+    case 'object': {
+      if (!(v instanceof RegoObject) || v.size !== t.entries.length) return false;
+      const entries = t.entries;
+      const step = (i: number): boolean => {
+        if (i === entries.length) return k();
+        const [kt, vt] = entries[i]!;
+        return evalTerm(c, f, kt, (key) => {
+          const x = v.get(key);
+          return x === undefined ? false : unifyValue(c, f, x, vt, () => step(i + 1));
+        });
+      };
+      return step(0);
+    }
+    default:
+      return evalTerm(c, f, t, (tv) => (equals(v, tv) ? k() : false));
+  }
+}
