@@ -48,8 +48,8 @@ await yargs(hideBin(process.argv))
         process.stdout.write(`config ok${loaded.path ? `: ${loaded.path}` : ' (built-in defaults)'}\n`);
         return 0;
       }
-      const { runGateway } = await import('../lib/gateway.js');
-      return runGateway(loaded);
+      const { runYori } = await import('../lib/app.js');
+      return runYori(loaded);
     }),
   )
   .command('ca <action>', 'the local certificate authority', (y: Argv) =>
@@ -108,11 +108,15 @@ await yargs(hideBin(process.argv))
   .command('pf <action>', 'pf anchor rules and the AI-host address table', (y: Argv) =>
     y
       .positional('action', { choices: ['render', 'enable', 'disable', 'status', 'refresh'] as const, demandOption: true })
-      .option('dry-run', { type: 'boolean', describe: 'print the pfctl calls instead of running them' }),
+      .option('dry-run', { type: 'boolean', describe: 'print the pfctl calls instead of running them' })
+      .option('json', { type: 'boolean', describe: 'status: print JSON' })
+      .option('format', { choices: ['pf', 'unbound'] as const, default: 'pf', describe: 'render: pf anchor rules, or Unbound settings for the AI hostnames' }),
     run(async (argv) => {
       const { pfCommand } = await import('../lib/pf/cli.js');
       return pfCommand(config(argv).config, argv.action as 'render' | 'enable' | 'disable' | 'status' | 'refresh', {
         dryRun: Boolean(argv['dry-run']),
+        json: Boolean(argv.json),
+        format: argv.format as 'pf' | 'unbound',
       });
     }),
   )
