@@ -13,7 +13,8 @@ import type { PolicyMode } from '../config/schema.js';
 import { ALLOW, type Decision } from '../hooks.js';
 import type { Logger } from '../log.js';
 import { combineDecision } from './decision.js';
-import { compileModules, type PreparedQuery, type RegoSource, type RuleInfo } from './rego/index.js';
+import { compileModules, type PreparedQuery, type RegoSource, type RuleInfo, type Value } from './rego/index.js';
+import { fromJSON, toJSON } from './rego/value.js';
 import { loadWasmPolicies, type WasmPolicies } from './wasm.js';
 
 export interface PolicyFile {
@@ -70,11 +71,14 @@ export class PolicySet {
   private watcher: FSWatcher | null = null;
   private reloadTimer: NodeJS.Timeout | null = null;
   private evalData: { yori: { config: Record<string, unknown> } };
+  /** evalData as a Rego value, converted once per (re)configuration rather than per query. */
+  private dataValue: Value;
   private readonly now: () => number;
 
   constructor(private readonly opts: PolicySetOptions) {
     this.now = opts.now ?? Date.now;
     this.evalData = { yori: { config: opts.data } };
+    this.dataValue = fromJSON(this.evalData);
   }
 
   /** (Re)loads the folder; on failure keeps the last good set. Returns the error, if any. */
@@ -100,6 +104,7 @@ export class PolicySet {
   async reconfigure(mode: PolicyMode, data: Record<string, unknown>): Promise<string | null> {
     this.opts.mode = mode;
     this.evalData = { yori: { config: data } };
+    this.dataValue = fromJSON(this.evalData);
     return this.load();
   }
 
@@ -110,8 +115,10 @@ export class PolicySet {
     const deny: unknown[] = [];
     const warn: unknown[] = [];
     try {
-      for (const q of set.deny) collect(q, input, this.evalData, deny);
-      for (const q of set.warn) collect(q, input, this.evalData, warn);
+      // One conversion of the input for all queries: it is the biggest per-request cost.
+      const inputValue = fromJSON(input);
+      for (const q of set.deny) collect(q, inputValue, this.dataValue, deny);
+      for (const q of set.warn) collect(q, inputValue, this.dataValue, warn);
       if (set.wasm) {
         const r = set.wasm.evaluate(input);
         deny.push(...r.deny);
@@ -211,11 +218,11 @@ function refSegment(part: string, i: number): string {
   return `[${JSON.stringify(part)}]`;
 }
 
-function collect(q: PreparedQuery, input: unknown, data: unknown, into: unknown[]): void {
-  const r = q.eval({ input, data });
+function collect(q: PreparedQuery, input: Value, data: Value, into: unknown[]): void {
+  const r = q.evalValues({ input, data });
   if (r.error) throw r.error;
   for (const row of r.results) {
-    const v = row.x;
+    const v = row.x === undefined ? undefined : toJSON(row.x);
     if (Array.isArray(v)) into.push(...v);
   }
 }
