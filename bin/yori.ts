@@ -105,6 +105,13 @@ await yargs(hideBin(process.argv))
       return statsCommand(config(argv).config, { json: Boolean(argv.json) });
     }),
   )
+  .command('alerts <action>', 'alert channels', (y: Argv) =>
+    y.positional('action', { choices: ['test'] as const, demandOption: true }),
+    run(async (argv) => {
+      const { alertsTestCommand } = await import('../lib/alerts/cli.js');
+      return alertsTestCommand(config(argv).config);
+    }),
+  )
   .command('pf <action>', 'pf anchor rules and the AI-host address table', (y: Argv) =>
     y
       .positional('action', { choices: ['render', 'enable', 'disable', 'status', 'refresh'] as const, demandOption: true })

@@ -12,15 +12,12 @@ import type { Expr, Import, Loc, Module, Rule, Term, VarTerm, With } from './ast
 import { BUILTINS, UNSUPPORTED_BUILTINS, type BuiltinDef } from './builtins/index.js';
 import { RegoError } from './errors.js';
 import type { CBody, CExpr, CFn, CRule, CTemplatePart, CTerm, CVar, CWith, CWithTarget } from './ir.js';
-import { RuleNode } from './ir.js';
-import { orderBody, orderTermClosures, refOutputs, termSlots, unsafeError } from './safety.js';
+import { RuleNode, walkBody, walkTerm } from './ir.js';
+import { firstVar, orderBody, orderTermClosures, refOutputs, termSlots, unsafeError } from './safety.js';
 import { RegoObject, RegoSet, keyOf, type Value } from './value.js';
 
 /** Functions the engine implements itself (no fixed arity where null). */
-const ENGINE_FUNCTIONS: ReadonlyMap<string, number | null> = new Map([
-  ['print', null],
-  ['trace', 1],
-]);
+const ENGINE_FUNCTIONS: ReadonlyMap<string, number | null> = new Map([['print', null]]);
 
 export interface Program {
   root: RuleNode;
@@ -84,8 +81,8 @@ class BodyCompiler {
     if (v.name === 'input' || v.name === 'data') {
       throw compileError('rego_compile_error', `variables must not shadow ${v.name} (use a different variable name)`, v.loc);
     }
-    const existing = scope.declared.get(v.name);
-    if (existing !== undefined) throw compileError('rego_compile_error', `var ${v.name} assigned above`, v.loc);
+    if (scope.declared.has(v.name)) throw compileError('rego_compile_error', `var ${v.name} assigned above`, v.loc);
+    if (scope.locals.has(v.name)) throw compileError('rego_compile_error', `var ${v.name} referenced above`, v.loc);
     const slot = this.frame.alloc(v.name, scope);
     scope.declared.set(v.name, slot);
     return slot;
@@ -99,10 +96,11 @@ class BodyCompiler {
    */
   prepare(scope: Scope, exprs: Expr[], extra: Term[] = []): void {
     const used: string[] = [];
-    for (const e of exprs) collectExprVars(e, used);
+    const declared = new Set<string>();
+    for (const e of exprs) collectExprVars(e, used, declared);
     for (const t of extra) collectTermVars(t, used);
     for (const name of used) {
-      if (isWildcard(name) || name === 'input' || name === 'data') continue;
+      if (isWildcard(name) || name === 'input' || name === 'data' || declared.has(name)) continue;
       if (this.lookupDeclared(scope, name) !== undefined || this.globals.has(name)) continue;
       if (this.lookupLocal(scope, name) !== undefined) continue;
       scope.locals.set(name, this.frame.alloc(name, scope));
@@ -232,12 +230,13 @@ class BodyCompiler {
     const bad = (): never => {
       throw compileError('rego_compile_error', `with keyword target must reference existing input, data, or a function`, t.loc);
     };
-    const name = refName(t);
-    if (name === null) return bad();
-    const head = name.split('.')[0]!;
+    const headVar = t.t === 'var' ? t : t.t === 'ref' && t.head.t === 'var' ? t.head : null;
+    if (!headVar) return bad();
+    const head = headVar.name;
     const isGlobal = this.globals.has(head) && this.lookupDeclared(scope, head) === undefined;
     if (head !== 'input' && head !== 'data' && !isGlobal) {
-      if (this.c.builtin(name) || ENGINE_FUNCTIONS.has(name)) return { kind: 'fn', key: name };
+      const name = refName(t);
+      if (name !== null && (this.c.builtin(name) || ENGINE_FUNCTIONS.has(name))) return { kind: 'fn', key: name };
       return bad();
     }
     const ct = this.term(t, scope);
@@ -405,22 +404,33 @@ function foldObject(entries: [CTerm, CTerm][]): CTerm {
 
 // ---------------------------------------------------------------- var collection (pass 1)
 
-function collectExprVars(e: Expr, used: string[]): void {
+/** Names an expression uses (not inside closures) and names it declares. */
+function collectExprVars(e: Expr, used: string[], declared: Set<string>): void {
+  const declare = (t: Term): void => {
+    const vs: VarTerm[] = [];
+    collectPatternVars(t, vs);
+    for (const v of vs) declared.add(v.name);
+  };
   for (const w of e.with) collectTermVars(w.value, used);
   switch (e.kind) {
+    case 'some':
+      e.vars.forEach(declare);
+      return;
     case 'somein':
+      if (e.key) declare(e.key);
+      declare(e.value);
       collectTermVars(e.coll, used);
       return;
     case 'every':
       collectTermVars(e.domain, used);
       return;
-    case 'some':
     case 'body':
     case 'logic':
       return;
     case 'term': {
       const t = e.term;
       if (t.t === 'call' && t.op.t === 'var' && t.op.name === 'assign' && t.args.length === 2) {
+        declare(t.args[0]!);
         collectTermVars(t.args[1]!, used);
         return;
       }
@@ -491,12 +501,12 @@ export interface CompileOptions {
 
 export class Compiler {
   readonly root = new RuleNode([], 'data');
-  private readonly builtins: Map<string, BuiltinDef>;
+  private readonly builtins: ReadonlyMap<string, BuiltinDef>;
   private readonly globalsByPkg = new Map<string, Map<string, Global>>();
 
   constructor(opts: CompileOptions = {}) {
-    this.builtins = new Map(BUILTINS);
-    for (const b of opts.builtins ?? []) this.builtins.set(b.name, b);
+    const extra = [...(opts.builtins ?? [])];
+    this.builtins = extra.length ? new Map([...BUILTINS, ...extra.map((b) => [b.name, b] as const)]) : BUILTINS;
   }
 
   builtin(name: string): BuiltinDef | undefined {
@@ -644,7 +654,8 @@ export class Compiler {
     }
     for (const slot of headSlots) {
       if (!safeAfter.has(slot) && !headOutputs.has(slot) && frame.slotScope[slot] === top.id) {
-        throw unsafeError(frame.names[slot]!, head.loc);
+        const at = firstVar(slot, (visit) => [...suffix, value].forEach((t) => walkTerm(t, visit, () => {})));
+        throw unsafeError(frame.names[slot]!, at?.loc ?? head.loc);
       }
     }
     const kind = head.args ? 'function' : head.multi ? 'multi' : 'complete';
@@ -781,78 +792,6 @@ function addRefDeps(n: RuleNode, path: CTerm[], out: Set<RuleNode>, i = 0): void
 function addSubtree(n: RuleNode, out: Set<RuleNode>): void {
   if (n.hasRules) out.add(n);
   for (const c of n.children.values()) addSubtree(c, out);
-}
-
-/** Visits every term and expression in a body, including nested bodies. */
-export function walkBody(b: CBody, onTerm: (t: CTerm) => void, onExpr: (e: CExpr) => void): void {
-  for (const e of b.exprs) walkExpr(e, onTerm, onExpr);
-}
-
-function walkExpr(e: CExpr, onTerm: (t: CTerm) => void, onExpr: (e: CExpr) => void): void {
-  onExpr(e);
-  for (const w of e.withs ?? []) walkTerm(w.value, onTerm, onExpr);
-  switch (e.k) {
-    case 'term':
-      return walkTerm(e.term, onTerm, onExpr);
-    case 'unify':
-      walkTerm(e.a, onTerm, onExpr);
-      return walkTerm(e.b, onTerm, onExpr);
-    case 'call':
-      e.args.forEach((a) => walkTerm(a, onTerm, onExpr));
-      if (e.out) walkTerm(e.out, onTerm, onExpr);
-      return;
-    case 'somein':
-      if (e.key) walkTerm(e.key, onTerm, onExpr);
-      walkTerm(e.value, onTerm, onExpr);
-      return walkTerm(e.coll, onTerm, onExpr);
-    case 'every':
-      walkTerm(e.domain, onTerm, onExpr);
-      return walkBody(e.body, onTerm, onExpr);
-    case 'body':
-      return walkBody(e.body, onTerm, onExpr);
-    case 'logic':
-      walkBody(e.left, onTerm, onExpr);
-      return walkBody(e.right, onTerm, onExpr);
-  }
-}
-
-export function walkTerm(t: CTerm, onTerm: (t: CTerm) => void, onExpr: (e: CExpr) => void): void {
-  onTerm(t);
-  switch (t.k) {
-    case 'ref':
-      walkTerm(t.head, onTerm, onExpr);
-      t.path.forEach((p) => walkTerm(p, onTerm, onExpr));
-      return;
-    case 'data':
-    case 'input':
-      t.path.forEach((p) => walkTerm(p, onTerm, onExpr));
-      return;
-    case 'array':
-    case 'set':
-      t.items.forEach((x) => walkTerm(x, onTerm, onExpr));
-      return;
-    case 'object':
-      t.entries.forEach(([k, v]) => {
-        walkTerm(k, onTerm, onExpr);
-        walkTerm(v, onTerm, onExpr);
-      });
-      return;
-    case 'compr':
-      walkTerm(t.head, onTerm, onExpr);
-      if (t.value) walkTerm(t.value, onTerm, onExpr);
-      return walkBody(t.body, onTerm, onExpr);
-    case 'call':
-      t.args.forEach((a) => walkTerm(a, onTerm, onExpr));
-      return;
-    case 'template':
-      for (const p of t.parts) {
-        if (typeof p === 'string') continue;
-        walkBody(p.body, onTerm, onExpr);
-      }
-      return;
-    default:
-      return;
-  }
 }
 
 /** Compiles modules into a program. Throws RegoError. */

@@ -9,13 +9,13 @@
 // computed once per query context and cached; `with` evaluates its
 // expression in a child context (own cache, replaced input/data/functions).
 
-import type { BuiltinContext } from './builtins/index.js';
+import type { BuiltinContext, BuiltinDef } from './builtins/index.js';
 import { BuiltinError } from './builtins/index.js';
 import { RegoError } from './errors.js';
 import type { Loc } from './ast.js';
-import type { CBody, CCompr, CExpr, CFn, CRule, CTerm, CWith } from './ir.js';
+import type { CBody, CCompr, CExpr, CFn, CRule, CTemplatePart, CTerm, CWith } from './ir.js';
 import type { RuleNode } from './ir.js';
-import { RegoObject, RegoSet, compare, equals, formatValue, keyOf, type Value } from './value.js';
+import { RegoObject, RegoSet, compare, equals, keyOf, type Value } from './value.js';
 
 type K = () => boolean;
 type VK = (v: Value) => boolean;
@@ -42,15 +42,17 @@ type Mock = { fn: CFn } | { value: Value };
 /** State shared by a query and all its `with` child contexts. */
 interface Shared {
   bctx: BuiltinContext;
+  builtins: ReadonlyMap<string, BuiltinDef>;
   strict: boolean;
   firstError: RegoError | null;
-  print: ((line: string) => void) | null;
   deadline: number;
   steps: number;
 }
 
 export class Ctx {
   readonly cache = new Map<RuleNode, Value | typeof UNDEF>();
+  /** Function results by function and argument keys (functions are pure within a context). */
+  readonly calls = new Map<RuleNode, Map<string, Value | typeof UNDEF>>();
 
   constructor(
     readonly root: RuleNode,
@@ -64,11 +66,11 @@ export class Ctx {
 
 export interface QueryEnv {
   root: RuleNode;
+  builtins: ReadonlyMap<string, BuiltinDef>;
   data: Value;
   input: Value | undefined;
   bctx: BuiltinContext;
   strict: boolean;
-  print?: (line: string) => void;
   /** Absolute time (ms) after which evaluation stops with eval_cancel_error. */
   deadline?: number;
 }
@@ -76,9 +78,9 @@ export interface QueryEnv {
 export function newContext(env: QueryEnv): Ctx {
   const shared: Shared = {
     bctx: env.bctx,
+    builtins: env.builtins,
     strict: env.strict,
     firstError: null,
-    print: env.print ?? null,
     deadline: env.deadline ?? Infinity,
     steps: 0,
   };
@@ -104,18 +106,20 @@ export function evalBody(c: Ctx, f: Frame, exprs: CExpr[], i: number, k: K): boo
     if (Date.now() > sh.deadline) throw new RegoError('eval_cancel_error', 'caller cancelled query execution');
   }
   const e = exprs[i]!;
-  const next: K = i + 1 === exprs.length ? k : () => evalBody(c, f, exprs, i + 1, k);
+  const last = i + 1 === exprs.length;
   if (e.withs) {
     const c2 = applyWiths(c, f, e.withs);
     if (c2 === null) return false;
-    if (e.neg) return evalExprInner(c2, f, e, stop) ? false : next();
-    return evalExprInner(c2, f, e, next);
+    if (e.neg) return evalExprInner(c2, f, e, stop) ? false : last ? k() : evalBody(c, f, exprs, i + 1, k);
+    return evalExprInner(c2, f, e, last ? k : () => evalBody(c, f, exprs, i + 1, k));
   }
-  if (e.neg) return evalExprInner(c, f, e, stop) ? false : next();
-  return evalExprInner(c, f, e, next);
+  if (e.neg) return evalExprInner(c, f, e, stop) ? false : last ? k() : evalBody(c, f, exprs, i + 1, k);
+  return evalExprInner(c, f, e, last ? k : () => evalBody(c, f, exprs, i + 1, k));
 }
 
-const stop: K = () => true;
+function stop(): boolean {
+  return true;
+}
 
 /** Does the body have at least one solution? (bindings are undone) */
 function once(c: Ctx, f: Frame, b: CBody): boolean {
@@ -124,14 +128,25 @@ function once(c: Ctx, f: Frame, b: CBody): boolean {
 
 function evalExprInner(c: Ctx, f: Frame, e: CExpr, k: K): boolean {
   switch (e.k) {
-    case 'term':
+    case 'term': {
+      const s = simple(c, f, e.term);
+      if (s !== COMPLEX) return s !== undefined && s !== false ? k() : false;
       return evalTerm(c, f, e.term, (v) => (v !== false ? k() : false));
+    }
     case 'unify':
       return unify(c, f, e.a, e.b, k);
     case 'call':
-      if (e.fn.kind === 'builtin' && e.fn.def === null) return engineCall(c, f, e.fn.key, e.args, k);
+      if (e.fn.kind === 'builtin' && e.fn.def === null) return print(c, f, e.args, e.loc, k);
+      if (!e.out && !(e.fn.kind === 'builtin' && e.fn.def!.relation)) {
+        const args = simpleArgs(c, f, e.args);
+        if (args === undefined) return false;
+        if (args !== COMPLEX) {
+          const r = callDirect(c, e.fn, args, e.loc);
+          return r !== undefined && r !== false ? k() : false;
+        }
+      }
       return evalArgs(c, f, e.args, (args) =>
-        callFn(c, f, e.fn, args, e.loc, (r) => (e.out ? unifyValue(c, f, r, e.out, k) : r !== false ? k() : false)),
+        callFn(c, e.fn, args, e.loc, (r) => (e.out ? unifyValue(c, f, r, e.out, k) : r !== false ? k() : false)),
       );
     case 'somein':
       return evalTerm(c, f, e.coll, (coll) =>
@@ -259,7 +274,133 @@ function patch(v: Value | undefined, ov: Override): Value | undefined {
 
 // ---------------------------------------------------------------- terms
 
+/** Marks a term that may have several values (or binds variables): evaluate it with continuations. */
+const COMPLEX: unique symbol = Symbol('complex');
+type Simple = Value | undefined | typeof COMPLEX;
+
+/**
+ * The fast path: the one value of a term, or undefined, computed directly when
+ * no variable in it is unbound (so it cannot iterate); COMPLEX otherwise.
+ */
+function simple(c: Ctx, f: Frame, t: CTerm): Simple {
+  switch (t.k) {
+    case 'const':
+      return t.v;
+    case 'var': {
+      const v = f[t.slot];
+      return v === undefined ? COMPLEX : v;
+    }
+    case 'input':
+      if (!simplePathOK(f, t.path)) return COMPLEX;
+      return c.input === undefined ? undefined : simplePath(f, c.input, t.path, 0);
+    case 'data':
+      if (!simplePathOK(f, t.path)) return COMPLEX;
+      return simpleData(c, f, t.path);
+    case 'ref': {
+      if (!simplePathOK(f, t.path)) return COMPLEX;
+      const h = simple(c, f, t.head);
+      if (h === COMPLEX || h === undefined) return h;
+      return simplePath(f, h, t.path, 0);
+    }
+    case 'call': {
+      const fn = t.fn;
+      if (fn.kind === 'builtin' && (fn.def === null || fn.def.relation)) return COMPLEX;
+      const n = t.args.length;
+      const args: Value[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const a = simple(c, f, t.args[i]!);
+        if (a === COMPLEX || a === undefined) return a;
+        args[i] = a;
+      }
+      return callDirect(c, fn, args, t.loc);
+    }
+    case 'array': {
+      const n = t.items.length;
+      const out: Value[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const a = simple(c, f, t.items[i]!);
+        if (a === COMPLEX || a === undefined) return a;
+        out[i] = a;
+      }
+      return out;
+    }
+    case 'compr':
+      return comprehension(c, f, t);
+    case 'template':
+      return template(c, f, t.parts, t.loc);
+    default:
+      return COMPLEX;
+  }
+}
+
+function simpleArgs(c: Ctx, f: Frame, terms: CTerm[]): Value[] | undefined | typeof COMPLEX {
+  const n = terms.length;
+  const out: Value[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = simple(c, f, terms[i]!);
+    if (a === COMPLEX || a === undefined) return a;
+    out[i] = a;
+  }
+  return out;
+}
+
+/** Every path element is a constant or a bound variable. */
+function simplePathOK(f: Frame, path: CTerm[]): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i]!;
+    if (p.k === 'const') continue;
+    if (p.k === 'var' && f[p.slot] !== undefined) continue;
+    return false;
+  }
+  return true;
+}
+
+function pathKey(f: Frame, p: CTerm): Value {
+  return p.k === 'const' ? p.v : f[(p as { slot: number }).slot]!;
+}
+
+function simplePath(f: Frame, v: Value, path: CTerm[], i: number): Value | undefined {
+  let cur: Value | undefined = v;
+  for (; i < path.length && cur !== undefined; i++) cur = get(cur, pathKey(f, path[i]!));
+  return cur;
+}
+
+function simpleBasePath(f: Frame, v: Value, path: CTerm[], i: number): Value | undefined {
+  let cur: Value | undefined = v;
+  for (; i < path.length && cur !== undefined; i++) {
+    const key = pathKey(f, path[i]!);
+    cur = cur instanceof RegoObject ? baseGet(cur, key) : get(cur, key);
+  }
+  return cur;
+}
+
+/** walkData for a path of constants and bound variables. */
+function simpleData(c: Ctx, f: Frame, path: CTerm[]): Value | undefined {
+  let node: RuleNode | undefined = c.root;
+  let base: Value | undefined = c.data;
+  let ov = c.ov;
+  for (let i = 0; ; i++) {
+    if (ov && ov.value !== undefined) return simplePath(f, ov.value, path, i);
+    if (!node && !ov) return base === undefined ? undefined : simpleBasePath(f, base, path, i);
+    if ((node && node.hasRules) || i === path.length) {
+      const v = docAt(c, node, base, ov);
+      return v === undefined ? undefined : simplePath(f, v, path, i);
+    }
+    const key = pathKey(f, path[i]!);
+    const k = keyOf(key);
+    const child: RuleNode | undefined = node?.children.get(k);
+    const bchild: Value | undefined = base instanceof RegoObject ? baseGet(base, key) : undefined;
+    const ochild: Override | null = ov?.children.get(k) ?? null;
+    if (!child && !ochild) return bchild === undefined ? undefined : simpleBasePath(f, bchild, path, i + 1);
+    node = child;
+    base = bchild;
+    ov = ochild;
+  }
+}
+
 export function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
+  const s = simple(c, f, t);
+  if (s !== COMPLEX) return s === undefined ? false : vk(s);
   switch (t.k) {
     case 'const':
       return vk(t.v);
@@ -289,10 +430,12 @@ export function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
     case 'compr':
       return vk(comprehension(c, f, t));
     case 'call':
-      if (t.fn.kind === 'builtin' && t.fn.def === null) return engineCall(c, f, t.fn.key, t.args, () => vk(true));
-      return evalArgs(c, f, t.args, (args) => callFn(c, f, t.fn, args, t.loc, vk));
-    case 'template':
-      return vk(template(c, f, t.parts));
+      if (t.fn.kind === 'builtin' && t.fn.def === null) return print(c, f, t.args, t.loc, () => vk(true));
+      return evalArgs(c, f, t.args, (args) => callFn(c, t.fn, args, t.loc, vk));
+    case 'template': {
+      const v = template(c, f, t.parts, t.loc);
+      return v === undefined ? false : vk(v);
+    }
   }
 }
 
@@ -302,42 +445,50 @@ export function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
  * may bind it (`x == xs[x]`).
  */
 function evalArgs(c: Ctx, f: Frame, terms: CTerm[], k: (vals: Value[]) => boolean): boolean {
-  const vals: Value[] = new Array(terms.length);
-  let deferred: number[] | null = null;
-  const finish = (): boolean => {
-    if (deferred) {
-      for (const i of deferred) {
-        const v = f[(terms[i] as { slot: number }).slot];
-        if (v === undefined) return false;
-        vals[i] = v;
-      }
-    }
-    return k(vals);
-  };
-  const step = (i: number): boolean => {
-    if (i === terms.length) return finish();
+  return argsFrom(c, f, terms, new Array(terms.length), 0, null, k);
+}
+
+function argsFrom(
+  c: Ctx,
+  f: Frame,
+  terms: CTerm[],
+  vals: Value[],
+  i: number,
+  deferred: number[] | null,
+  k: (vals: Value[]) => boolean,
+): boolean {
+  for (; i < terms.length; i++) {
     const t = terms[i]!;
-    if (t.k === 'const') {
-      vals[i] = t.v;
-      return step(i + 1);
-    }
-    if (t.k === 'var') {
+    if (t.k === 'const') vals[i] = t.v;
+    else if (t.k === 'var') {
       const v = f[t.slot];
       if (v === undefined) {
-        (deferred ??= []).push(i);
-        const r = step(i + 1);
-        deferred.pop();
-        return r;
+        const d = deferred ? [...deferred, i] : [i];
+        return argsFrom(c, f, terms, vals, i + 1, d, k);
       }
       vals[i] = v;
-      return step(i + 1);
+    } else {
+      const sv = simple(c, f, t);
+      if (sv === undefined) return false;
+      if (sv !== COMPLEX) {
+        vals[i] = sv;
+        continue;
+      }
+      const at = i;
+      return evalTerm(c, f, t, (v) => {
+        vals[at] = v;
+        return argsFrom(c, f, terms, vals, at + 1, deferred, k);
+      });
     }
-    return evalTerm(c, f, t, (v) => {
-      vals[i] = v;
-      return step(i + 1);
-    });
-  };
-  return step(0);
+  }
+  if (deferred) {
+    for (const j of deferred) {
+      const v = f[(terms[j] as { slot: number }).slot];
+      if (v === undefined) return false;
+      vals[j] = v;
+    }
+  }
+  return k(vals);
 }
 
 function comprehension(c: Ctx, f: Frame, t: CCompr): Value {
@@ -366,42 +517,37 @@ function comprehension(c: Ctx, f: Frame, t: CCompr): Value {
   return out;
 }
 
-/** Collects the values of a term (or an engine-printed argument) into an array. */
-function valuesOf(c: Ctx, f: Frame, t: CTerm): Value[] {
-  const out: Value[] = [];
-  evalTerm(c, f, t, (v) => (out.push(v), false));
+/** The set of a term's values (empty when undefined): how print and template strings see operands. */
+function valueSet(c: Ctx, f: Frame, t: CTerm): RegoSet {
+  const out = new RegoSet();
+  evalTerm(c, f, t, (v) => (out.add(v), false));
   return out;
 }
 
-function display(vals: Value[]): string {
-  if (vals.length === 0) return '<undefined>';
-  const v = vals[0]!;
-  return typeof v === 'string' ? v : formatValue(v);
+/** Calls a built-in the engine itself uses (print, template strings); errors as for any call. */
+function internalCall(c: Ctx, name: string, args: Value[], loc: Loc): Value | undefined {
+  const def = c.shared.builtins.get(name)!;
+  try {
+    return def.fn(args, c.shared.bctx) as Value | undefined;
+  } catch (e) {
+    return builtinFailed(c, e, loc);
+  }
 }
 
-function template(c: Ctx, f: Frame, parts: (string | { body: CBody; term: CTerm })[]): string {
-  let s = '';
-  for (const p of parts) {
-    if (typeof p === 'string') {
-      s += p;
-      continue;
-    }
+function template(c: Ctx, f: Frame, parts: (string | CTemplatePart)[], loc: Loc): Value | undefined {
+  const operands: Value[] = parts.map((p) => {
+    if (typeof p === 'string') return p;
     const withs = p.body.exprs[0]?.withs;
     const c2 = withs ? applyWiths(c, f, withs) : c;
-    s += display(c2 ? valuesOf(c2, f, p.term) : []);
-  }
-  return s;
+    return c2 ? valueSet(c2, f, p.term) : new RegoSet();
+  });
+  return internalCall(c, 'internal.template_string', [operands], loc);
 }
 
-/** `print` and `trace`, which the engine implements. */
-function engineCall(c: Ctx, f: Frame, key: string, args: CTerm[], k: K): boolean {
-  if (key === 'print') {
-    const line = args.map((a) => display(valuesOf(c, f, a))).join(' ');
-    c.shared.print?.(line);
-    return k();
-  }
-  // trace(note): tracing is not recorded; the call succeeds once its note is a string.
-  return evalTerm(c, f, args[0]!, (v) => (typeof v === 'string' ? k() : false));
+/** `print(...)`: every operand as the set of its values (undefined ones print as <undefined>). */
+function print(c: Ctx, f: Frame, args: CTerm[], loc: Loc, k: K): boolean {
+  internalCall(c, 'internal.print', [args.map((a) => valueSet(c, f, a))], loc);
+  return k();
 }
 
 // ---------------------------------------------------------------- refs
@@ -444,10 +590,7 @@ function deref(c: Ctx, f: Frame, v: Value, path: CTerm[], i: number, vk: VK): bo
       return x === undefined ? false : deref(c, f, x, path, i + 1, vk);
     }
     const slot = p.slot;
-    const r = iterate(v, (key, val) => {
-      f[slot] = key;
-      return deref(c, f, val, path, i + 1, vk);
-    });
+    const r = iterate(v, (key, val) => ((f[slot] = key), deref(c, f, val, path, i + 1, vk)));
     f[slot] = undefined;
     return r;
   }
@@ -494,27 +637,39 @@ function walkData(
     const v = docAt(c, node, base, ov);
     return v === undefined ? false : deref(c, f, v, path, i, vk);
   }
-  const step = (key: Value): boolean => {
-    const k = keyOf(key);
-    const child = node?.children.get(k);
-    const bchild = base instanceof RegoObject ? baseGet(base, key) : undefined;
-    const ochild = ov?.children.get(k) ?? null;
-    if (!child && !ochild) return bchild === undefined ? false : derefBase(c, f, bchild, path, i + 1, vk);
-    return walkData(c, f, child, bchild, ochild, path, i + 1, vk);
-  };
   const p = path[i]!;
-  if (p.k === 'const') return step(p.v);
-  if (p.k === 'var' && f[p.slot] !== undefined) return step(f[p.slot]!);
-  if (!isPattern(f, p)) return evalTerm(c, f, p, step);
+  if (p.k === 'const') return dataStep(c, f, node, base, ov, path, i, p.v, vk);
+  if (p.k === 'var' && f[p.slot] !== undefined) return dataStep(c, f, node, base, ov, path, i, f[p.slot]!, vk);
+  if (!isPattern(f, p)) return evalTerm(c, f, p, (key) => dataStep(c, f, node, base, ov, path, i, key, vk));
   const keys = new Map<string, Value>();
   if (base instanceof RegoObject) for (const key of base.keys()) keys.set(keyOf(key), key);
   if (node) for (const child of node.children.values()) keys.set(keyOf(child.key), child.key);
   if (ov) for (const [k, key] of ov.keys) keys.set(k, key);
   const sorted = [...keys.values()].sort(compare);
   for (const key of sorted) {
-    if (unifyValue(c, f, key, p, () => step(key))) return true;
+    if (unifyValue(c, f, key, p, () => dataStep(c, f, node, base, ov, path, i, key, vk))) return true;
   }
   return false;
+}
+
+/** One step of walkData along key `key`. */
+function dataStep(
+  c: Ctx,
+  f: Frame,
+  node: RuleNode | undefined,
+  base: Value | undefined,
+  ov: Override | null,
+  path: CTerm[],
+  i: number,
+  key: Value,
+  vk: VK,
+): boolean {
+  const k = keyOf(key);
+  const child = node?.children.get(k);
+  const bchild = base instanceof RegoObject ? baseGet(base, key) : undefined;
+  const ochild = ov?.children.get(k) ?? null;
+  if (!child && !ochild) return bchild === undefined ? false : derefBase(c, f, bchild, path, i + 1, vk);
+  return walkData(c, f, child, bchild, ochild, path, i + 1, vk);
 }
 
 /** The full document at a tree node: rule values, namespaces merged with base data, overrides applied. */
@@ -582,6 +737,7 @@ function ruleDoc(c: Ctx, node: RuleNode): Value | undefined {
   }
   if (first.suffix.length === 0) {
     const set = new RegoSet();
+    MERGEABLE.add(set);
     for (const r of rules) {
       const f = newFrame(r.nslots);
       evalBody(c, f, r.body.exprs, 0, () => evalTerm(c, f, r.value, (x) => (set.add(x), false)));
@@ -691,6 +847,17 @@ function completeRule(c: Ctx, r: CRule): Value | undefined {
 }
 
 function callFunction(c: Ctx, node: RuleNode, args: Value[]): Value | undefined {
+  let memo = c.calls.get(node);
+  if (!memo) c.calls.set(node, (memo = new Map()));
+  const key = args.length === 1 ? keyOf(args[0]!) : args.map(keyOf).join('\u0001');
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit === UNDEF ? undefined : hit;
+  const out = evalFunction(c, node, args);
+  memo.set(key, out === undefined ? UNDEF : out);
+  return out;
+}
+
+function evalFunction(c: Ctx, node: RuleNode, args: Value[]): Value | undefined {
   let out: Value | undefined;
   for (const r of node.rules) {
     const v = functionRule(c, r, args);
@@ -721,45 +888,48 @@ function functionRule(c: Ctx, r: CRule, args: Value[]): Value | undefined {
   return undefined;
 }
 
-function callFn(c: Ctx, f: Frame, fn: CFn, args: Value[], loc: Loc, vk: VK): boolean {
-  if (c.mocks) {
-    const m = c.mocks.get(fn.key);
-    if (m) {
-      if ('value' in m) return vk(m.value);
-      if (m.fn !== fn) return callFn(c, f, m.fn, args, loc, vk);
-    }
-  }
-  if (fn.kind === 'func') {
-    const v = callFunction(c, fn.node, args);
-    return v === undefined ? false : vk(v);
-  }
-  const def = fn.def!;
-  if (def.relation) {
+function callFn(c: Ctx, fn: CFn, args: Value[], loc: Loc, vk: VK): boolean {
+  if (fn.kind === 'builtin' && fn.def!.relation && !c.mocks?.has(fn.key)) {
     let outs: Value[];
     try {
-      outs = def.fn(args, c.shared.bctx);
+      outs = fn.def!.fn(args, c.shared.bctx) as Value[];
     } catch (e) {
-      return builtinFailed(c, e, loc);
+      builtinFailed(c, e, loc);
+      return false;
     }
     for (const o of outs) if (vk(o)) return true;
     return false;
   }
-  let r: Value | undefined;
+  const v = callDirect(c, fn, args, loc);
+  return v === undefined ? false : vk(v);
+}
+
+/** Calls a function (not a relation): its result, or undefined. */
+function callDirect(c: Ctx, fn: CFn, args: Value[], loc: Loc): Value | undefined {
+  if (c.mocks) {
+    const m = c.mocks.get(fn.key);
+    if (m) {
+      if ('value' in m) return m.value;
+      // A replacement runs without the mocks in effect, so it can call the original.
+      if (m.fn !== fn) return callDirect(new Ctx(c.root, c.data, c.input, c.shared, c.ov, null), m.fn, args, loc);
+    }
+  }
+  if (fn.kind === 'func') return callFunction(c, fn.node, args);
   try {
-    r = def.fn(args, c.shared.bctx);
+    return fn.def!.fn(args, c.shared.bctx) as Value | undefined;
   } catch (e) {
     return builtinFailed(c, e, loc);
   }
-  return r === undefined ? false : vk(r);
 }
 
 /** A failing built-in call is undefined; in strict mode its error is kept. */
-function builtinFailed(c: Ctx, e: unknown, loc: Loc): false {
+function builtinFailed(c: Ctx, e: unknown, loc: Loc): false | undefined {
   if (!(e instanceof BuiltinError)) throw e;
+  if (e.halt) throw new RegoError(e.code, e.message, loc.file, loc.row);
   if (c.shared.strict && !c.shared.firstError) {
     c.shared.firstError = new RegoError(e.code, e.message, loc.file, loc.row);
   }
-  return false;
+  return undefined;
 }
 
 // ---------------------------------------------------------------- unification
@@ -777,6 +947,8 @@ export function unify(c: Ctx, f: Frame, a: CTerm, b: CTerm, k: K): boolean {
     if (av !== undefined) return unifyValue(c, f, av, b, k);
     if (b.k === 'var' && f[b.slot] === undefined) return false;
     if (isPattern(f, b)) return false;
+    const sb = simple(c, f, b);
+    if (sb !== COMPLEX) return sb === undefined ? false : bind(f, a.slot, sb, k);
     const slot = a.slot;
     return evalTerm(c, f, b, (v) => bind(f, slot, v, k));
   }
@@ -830,26 +1002,27 @@ export function unifyValue(c: Ctx, f: Frame, v: Value, t: CTerm, k: K): boolean 
       if (tv === undefined) return bind(f, t.slot, v, k);
       return equals(tv, v) ? k() : false;
     }
-    case 'array': {
+    case 'array':
       if (!Array.isArray(v) || v.length !== t.items.length) return false;
-      const items = t.items;
-      const step = (i: number): boolean => (i === items.length ? k() : unifyValue(c, f, v[i]!, items[i]!, () => step(i + 1)));
-      return step(0);
-    }
-    case 'object': {
+      return unifyArrayFrom(c, f, v, t.items, 0, k);
+    case 'object':
       if (!(v instanceof RegoObject) || v.size !== t.entries.length) return false;
-      const entries = t.entries;
-      const step = (i: number): boolean => {
-        if (i === entries.length) return k();
-        const [kt, vt] = entries[i]!;
-        return evalTerm(c, f, kt, (key) => {
-          const x = v.get(key);
-          return x === undefined ? false : unifyValue(c, f, x, vt, () => step(i + 1));
-        });
-      };
-      return step(0);
-    }
+      return unifyObjectFrom(c, f, v, t.entries, 0, k);
     default:
       return evalTerm(c, f, t, (tv) => (equals(v, tv) ? k() : false));
   }
+}
+
+function unifyArrayFrom(c: Ctx, f: Frame, v: Value[], items: CTerm[], i: number, k: K): boolean {
+  if (i === items.length) return k();
+  return unifyValue(c, f, v[i]!, items[i]!, () => unifyArrayFrom(c, f, v, items, i + 1, k));
+}
+
+function unifyObjectFrom(c: Ctx, f: Frame, v: RegoObject, entries: [CTerm, CTerm][], i: number, k: K): boolean {
+  if (i === entries.length) return k();
+  const [kt, vt] = entries[i]!;
+  return evalTerm(c, f, kt, (key) => {
+    const x = v.get(key);
+    return x === undefined ? false : unifyValue(c, f, x, vt, () => unifyObjectFrom(c, f, v, entries, i + 1, k));
+  });
 }

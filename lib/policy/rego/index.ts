@@ -10,7 +10,7 @@ import type { BuiltinDef } from './builtins/index.js';
 import { newBuiltinContext } from './builtins/index.js';
 import { compileProgram, type CompiledQuery, type Compiler, type Program } from './compiler.js';
 import { RegoError } from './errors.js';
-import { evalBody, newContext, recordedError } from './eval.js';
+import { evalBody, newContext, recordedError, type Ctx } from './eval.js';
 import { parseModule, parseQuery, parseTermSource } from './parser.js';
 import { RegoObject, RegoSet, fromJSON, toJSON, type Value } from './value.js';
 
@@ -84,21 +84,25 @@ class Prepared implements PreparedQuery {
 
   evalValues(opts: EvalOptions = {}): ValueResult {
     const results: Record<string, Value>[] = [];
-    const input = opts.input === undefined ? undefined : fromJSON(opts.input);
-    const data = opts.data === undefined || opts.data === null ? EMPTY : fromJSON(opts.data);
-    const ctx = newContext({
-      root: this.program.root,
-      data,
-      input,
-      bctx: newBuiltinContext({ strict: opts.strictBuiltinErrors ?? false, ...(opts.nowNs !== undefined ? { nowNs: opts.nowNs } : {}) }),
-      strict: opts.strictBuiltinErrors ?? false,
-      ...(opts.print ? { print: opts.print } : {}),
-      ...(opts.timeoutMs !== undefined ? { deadline: Date.now() + opts.timeoutMs } : {}),
-    });
-    const q = this.query;
-    const frame: (Value | undefined)[] = new Array(q.nslots);
     let error: RegoError | null = null;
+    let ctx: Ctx | undefined;
     try {
+      const input = opts.input === undefined ? undefined : fromJSON(opts.input);
+      const data = opts.data === undefined || opts.data === null ? EMPTY : fromJSON(opts.data);
+      const strict = opts.strictBuiltinErrors ?? false;
+      const bctx = newBuiltinContext({ strict, ...(opts.nowNs !== undefined ? { nowNs: opts.nowNs } : {}) });
+      if (opts.print) bctx.print = opts.print;
+      ctx = newContext({
+        root: this.program.root,
+        builtins: this.program.builtins,
+        data,
+        input,
+        bctx,
+        strict,
+        ...(opts.timeoutMs !== undefined ? { deadline: Date.now() + opts.timeoutMs } : {}),
+      });
+      const q = this.query;
+      const frame: (Value | undefined)[] = new Array(q.nslots);
       evalBody(ctx, frame, q.body.exprs, 0, () => {
         const row: Record<string, Value> = {};
         for (const v of q.vars) {
@@ -111,7 +115,7 @@ class Prepared implements PreparedQuery {
     } catch (e) {
       error = e instanceof RegoError ? e : new RegoError('eval_internal_error', e instanceof Error ? e.message : String(e));
     }
-    return { results, error: error ?? recordedError(ctx) };
+    return { results, error: error ?? (ctx ? recordedError(ctx) : null) };
   }
 
   eval(opts?: EvalOptions): QueryResult {

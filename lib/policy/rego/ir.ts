@@ -133,3 +133,73 @@ export class RuleNode {
     return ['data', ...this.path.map((p) => (typeof p === 'string' ? p : JSON.stringify(p)))].join('.');
   }
 }
+
+// ---------------------------------------------------------------- visitors
+
+/** Visits every term and expression in a body, including nested bodies. */
+export function walkBody(b: CBody, onTerm: (t: CTerm) => void, onExpr: (e: CExpr) => void): void {
+  for (const e of b.exprs) walkExpr(e, onTerm, onExpr);
+}
+
+export function walkExpr(e: CExpr, onTerm: (t: CTerm) => void, onExpr: (e: CExpr) => void): void {
+  onExpr(e);
+  for (const w of e.withs ?? []) walkTerm(w.value, onTerm, onExpr);
+  switch (e.k) {
+    case 'term':
+      return walkTerm(e.term, onTerm, onExpr);
+    case 'unify':
+      walkTerm(e.a, onTerm, onExpr);
+      return walkTerm(e.b, onTerm, onExpr);
+    case 'call':
+      e.args.forEach((a) => walkTerm(a, onTerm, onExpr));
+      if (e.out) walkTerm(e.out, onTerm, onExpr);
+      return;
+    case 'somein':
+      if (e.key) walkTerm(e.key, onTerm, onExpr);
+      walkTerm(e.value, onTerm, onExpr);
+      return walkTerm(e.coll, onTerm, onExpr);
+    case 'every':
+      walkTerm(e.domain, onTerm, onExpr);
+      return walkBody(e.body, onTerm, onExpr);
+    case 'body':
+      return walkBody(e.body, onTerm, onExpr);
+    case 'logic':
+      walkBody(e.left, onTerm, onExpr);
+      return walkBody(e.right, onTerm, onExpr);
+  }
+}
+
+/** The terms directly inside a term, not counting closure bodies (comprehension heads included). */
+export function subTerms(t: CTerm): CTerm[] {
+  switch (t.k) {
+    case 'ref':
+      return [t.head, ...t.path];
+    case 'data':
+    case 'input':
+      return t.path;
+    case 'array':
+    case 'set':
+      return t.items;
+    case 'object':
+      return t.entries.flat();
+    case 'call':
+      return t.args;
+    case 'compr':
+      return t.value ? [t.head, t.value] : [t.head];
+    default:
+      return [];
+  }
+}
+
+/** The bodies of a term's closures (comprehension body, template-string parts). */
+export function closureBodies(t: CTerm): CBody[] {
+  if (t.k === 'compr') return [t.body];
+  if (t.k === 'template') return t.parts.filter((p): p is CTemplatePart => typeof p !== 'string').map((p) => p.body);
+  return [];
+}
+
+export function walkTerm(t: CTerm, onTerm: (t: CTerm) => void, onExpr: (e: CExpr) => void): void {
+  onTerm(t);
+  for (const x of subTerms(t)) walkTerm(x, onTerm, onExpr);
+  for (const b of closureBodies(t)) walkBody(b, onTerm, onExpr);
+}

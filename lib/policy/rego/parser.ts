@@ -42,10 +42,14 @@ export const MEMBER_3 = 'internal.member_3';
 
 const ROOT_DOCUMENTS = new Set(['data', 'input']);
 
+/** Thrown (not an Error: no stack trace to build) when a speculative parse fails. */
+const SPECULATION_FAILED = { speculation: 'failed' };
+
 class Parser {
   private readonly toks: Token[];
   private i = 0;
   private wildcards = 0;
+  private speculating = 0;
 
   constructor(
     src: string,
@@ -76,6 +80,8 @@ class Parser {
   }
 
   private fail(msg: string, t: Token = this.tok): never {
+    // While speculating the message is never shown: throw the cheap sentinel.
+    if (this.speculating > 0) throw SPECULATION_FAILED;
     throw new RegoError(PARSE_ERR, msg, this.file, t.row, t.col);
   }
 
@@ -94,13 +100,16 @@ class Parser {
   private attempt<T>(fn: () => T): T | undefined {
     const save = this.i;
     const saveW = this.wildcards;
+    this.speculating++;
     try {
       return fn();
     } catch (e) {
-      if (!(e instanceof RegoError)) throw e;
+      if (e !== SPECULATION_FAILED) throw e;
       this.i = save;
       this.wildcards = saveW;
       return undefined;
+    } finally {
+      this.speculating--;
     }
   }
 
@@ -399,6 +408,7 @@ class Parser {
       const inner = this.parseUnary(true);
       if (inner.negated) return { kind: 'body', body: [inner], negated: true, with: [], loc: this.loc(t) };
       inner.negated = true;
+      inner.loc = this.loc(t);
       return inner;
     }
     if (t.kind === '{' && (operand || this.braceFollowedByLogic())) {
@@ -466,7 +476,7 @@ class Parser {
     const inCall = this.attempt(() => {
       const term = this.parseTermInfixCall();
       if (term.t === 'call' && isMemberCall(term)) return term;
-      throw new RegoError(PARSE_ERR, 'not a membership', this.file);
+      throw SPECULATION_FAILED;
     });
     if (inCall) {
       const a = inCall.args;
@@ -518,7 +528,7 @@ class Parser {
       const three = this.attempt(() => {
         this.advance();
         const mhs = this.parseRelation();
-        if (!this.at('in')) throw new RegoError(PARSE_ERR, 'not in', this.file);
+        if (!this.at('in')) throw SPECULATION_FAILED;
         const opTok = this.advance();
         const rhs = this.parseRelation();
         return call(MEMBER_3, [lhs, mhs, rhs], this.loc(opTok));
@@ -672,12 +682,15 @@ class Parser {
       if (part.text) parts.push(part.text);
       if (part.tplEnd) break;
       const expr = this.parseLiteral();
-      if (expr.negated) this.fail(`unexpected negation ('not') in template-string expression`);
-      if (expr.kind === 'some' || expr.kind === 'somein') this.fail(`unexpected 'some' in template-string expression`);
-      if (expr.kind === 'every') this.fail(`unexpected 'every' in template-string expression`);
+      const bad = (what: string): never => {
+        throw new RegoError(PARSE_ERR, `unexpected ${what} in template-string expression`, this.file, expr.loc.row, expr.loc.col);
+      };
+      if (expr.negated) bad(`negation ('not')`);
+      if (expr.kind === 'some' || expr.kind === 'somein') bad(`'some'`);
+      if (expr.kind === 'every') bad(`'every'`);
       if (expr.kind === 'term' && expr.term.t === 'call' && expr.term.op.t === 'var') {
-        if (expr.term.op.name === 'eq') this.fail(`unexpected unification ('=') in template-string expression`);
-        if (expr.term.op.name === 'assign') this.fail(`unexpected assignment (':=') in template-string expression`);
+        if (expr.term.op.name === 'eq') bad(`unification ('=')`);
+        if (expr.term.op.name === 'assign') bad(`assignment (':=')`);
       }
       parts.push(expr);
       if (!this.at('}')) this.fail('expected } to end template string expression');
@@ -701,7 +714,7 @@ class Parser {
     if (potentialComprehension) {
       const compr = this.attempt(() => {
         const head = this.parseTerm();
-        if (!this.at('|')) throw new RegoError(PARSE_ERR, 'no comprehension', this.file);
+        if (!this.at('|')) throw SPECULATION_FAILED;
         this.advance();
         const body = this.parseBody(']');
         this.advance();
@@ -729,7 +742,7 @@ class Parser {
     if (potentialComprehension) {
       const compr = this.attempt(() => {
         const head = this.parseTerm();
-        if (!this.at('|')) throw new RegoError(PARSE_ERR, 'no comprehension', this.file);
+        if (!this.at('|')) throw SPECULATION_FAILED;
         this.advance();
         const body = this.parseBody('}');
         this.advance();
@@ -743,7 +756,7 @@ class Parser {
       if (potentialComprehension) {
         const compr = this.attempt(() => {
           const value = this.parseTerm();
-          if (!this.at('|')) throw new RegoError(PARSE_ERR, 'no comprehension', this.file);
+          if (!this.at('|')) throw SPECULATION_FAILED;
           this.advance();
           const body = this.parseBody('}');
           this.advance();

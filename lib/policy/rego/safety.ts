@@ -9,7 +9,9 @@
 
 import type { Loc } from './ast.js';
 import { RegoError } from './errors.js';
-import type { CBody, CExpr, CTerm } from './ir.js';
+import { closureBodies, subTerms, walkBody, walkExpr, walkTerm, type CBody, type CExpr, type CTerm } from './ir.js';
+
+function noExpr(): void {}
 
 export function unsafeError(name: string, loc: Loc): RegoError {
   return RegoError.at('rego_unsafe_var_error', `var ${name} is unsafe`, loc);
@@ -20,76 +22,24 @@ export function unsafeError(name: string, loc: Loc): RegoError {
  * (comprehension and template bodies).
  */
 export function termSlots(t: CTerm, out: Set<number>, deep: boolean): void {
-  switch (t.k) {
-    case 'var':
-      out.add(t.slot);
-      return;
-    case 'ref':
-      termSlots(t.head, out, deep);
-      for (const p of t.path) termSlots(p, out, deep);
-      return;
-    case 'data':
-    case 'input':
-      for (const p of t.path) termSlots(p, out, deep);
-      return;
-    case 'array':
-    case 'set':
-      for (const x of t.items) termSlots(x, out, deep);
-      return;
-    case 'object':
-      for (const [k, v] of t.entries) {
-        termSlots(k, out, deep);
-        termSlots(v, out, deep);
-      }
-      return;
-    case 'call':
-      for (const a of t.args) termSlots(a, out, deep);
-      return;
-    case 'compr':
-      if (!deep) return;
-      termSlots(t.head, out, true);
-      if (t.value) termSlots(t.value, out, true);
-      bodySlots(t.body, out);
-      return;
-    case 'template':
-      if (!deep) return;
-      for (const p of t.parts) if (typeof p !== 'string') bodySlots(p.body, out);
-      return;
-    default:
-      return;
+  if (t.k === 'var') {
+    out.add(t.slot);
+    return;
   }
+  if (t.k === 'compr' || t.k === 'template') {
+    if (!deep) return;
+    for (const b of closureBodies(t)) bodySlots(b, out);
+  }
+  for (const x of subTerms(t)) termSlots(x, out, deep);
 }
 
 function bodySlots(b: CBody, out: Set<number>): void {
-  for (const e of b.exprs) exprSlots(e, out);
+  walkBody(b, (t) => t.k === 'var' && out.add(t.slot), noExpr);
 }
 
 /** Every variable slot an expression mentions, closures included. */
 function exprSlots(e: CExpr, out: Set<number>): void {
-  for (const w of e.withs ?? []) termSlots(w.value, out, true);
-  switch (e.k) {
-    case 'term':
-      return termSlots(e.term, out, true);
-    case 'unify':
-      termSlots(e.a, out, true);
-      return termSlots(e.b, out, true);
-    case 'call':
-      for (const a of e.args) termSlots(a, out, true);
-      if (e.out) termSlots(e.out, out, true);
-      return;
-    case 'somein':
-      if (e.key) termSlots(e.key, out, true);
-      termSlots(e.value, out, true);
-      return termSlots(e.coll, out, true);
-    case 'every':
-      termSlots(e.domain, out, true);
-      return bodySlots(e.body, out);
-    case 'body':
-      return bodySlots(e.body, out);
-    case 'logic':
-      bodySlots(e.left, out);
-      return bodySlots(e.right, out);
-  }
+  walkExpr(e, (t) => t.k === 'var' && out.add(t.slot), noExpr);
 }
 
 function shallow(t: CTerm): Set<number> {
@@ -114,21 +64,11 @@ export function refOutputs(t: CTerm, safe: Set<number>, out: Set<number>): void 
       refOutputs(t.head, safe, out);
       if (allIn(shallow(t.head), (s) => safe.has(s))) for (const p of t.path) termSlots(p, out, false);
       return;
-    case 'array':
-    case 'set':
-      for (const x of t.items) refOutputs(x, safe, out);
-      return;
-    case 'object':
-      for (const [k, v] of t.entries) {
-        refOutputs(k, safe, out);
-        refOutputs(v, safe, out);
-      }
-      return;
-    case 'call':
-      for (const a of t.args) refOutputs(a, safe, out);
+    case 'compr':
+    case 'template':
       return;
     default:
-      return;
+      for (const x of subTerms(t)) refOutputs(x, safe, out);
   }
 }
 
@@ -294,8 +234,15 @@ export function orderBody(body: CBody, safeIn: Set<number>, slotScope: number[])
   }
   if (ordered.length < exprs.length) {
     const i = done.indexOf(false);
-    const slot = [...needs[i]!][0]!;
-    throw unsafeError(varName(exprs[i]!, slot), exprs[i]!.loc);
+    const e = exprs[i]!;
+    // Blame a variable that stays unbound even if the others were bound (`y := x` → x).
+    const unsafe = [...needs[i]!];
+    const roots = unsafe.filter((v) => !outputs(e, new Set([...safe, ...unsafe.filter((u) => u !== v)])).has(v));
+    const rhs = new Set<number>();
+    if (e.k === 'unify') termSlots(e.b, rhs, true);
+    const root = roots.find((v) => rhs.has(v)) ?? roots[0] ?? unsafe.find((v) => rhs.has(v)) ?? unsafe[0]!;
+    const at = firstVar(root, (visit) => walkExpr(e, visit, noExpr));
+    throw unsafeError(at?.name ?? '_', at?.loc ?? e.loc);
   }
   body.exprs = ordered;
   const closureSafe = new Set(safeIn);
@@ -306,84 +253,15 @@ export function orderBody(body: CBody, safeIn: Set<number>, slotScope: number[])
   return safe;
 }
 
-/** The source name of a slot, as written in the expression. */
-function varName(e: CExpr, slot: number): string {
-  let name = '_';
-  const visit = (t: CTerm): void => {
-    if (t.k === 'var' && t.slot === slot) name = t.name;
-  };
-  const all: CTerm[] = [];
-  collectTerms(e, all);
-  for (const t of all) walkShallow(t, visit);
-  return name;
+/** The first occurrence of a slot among the terms `walk` visits (its name and location). */
+export function firstVar(slot: number, walk: (onTerm: (t: CTerm) => void) => void): { name: string; loc: Loc } | undefined {
+  let found: { name: string; loc: Loc } | undefined;
+  walk((t) => {
+    if (!found && t.k === 'var' && t.slot === slot) found = { name: t.name, loc: t.loc };
+  });
+  return found;
 }
 
-function collectTerms(e: CExpr, out: CTerm[]): void {
-  switch (e.k) {
-    case 'term':
-      out.push(e.term);
-      return;
-    case 'unify':
-      out.push(e.a, e.b);
-      return;
-    case 'call':
-      out.push(...e.args);
-      if (e.out) out.push(e.out);
-      return;
-    case 'somein':
-      if (e.key) out.push(e.key);
-      out.push(e.value, e.coll);
-      return;
-    case 'every':
-      out.push(e.domain);
-      for (const x of e.body.exprs) collectTerms(x, out);
-      return;
-    case 'body':
-      for (const x of e.body.exprs) collectTerms(x, out);
-      return;
-    case 'logic':
-      for (const x of [...e.left.exprs, ...e.right.exprs]) collectTerms(x, out);
-      return;
-  }
-}
-
-function walkShallow(t: CTerm, f: (t: CTerm) => void): void {
-  f(t);
-  switch (t.k) {
-    case 'ref':
-      walkShallow(t.head, f);
-      t.path.forEach((p) => walkShallow(p, f));
-      return;
-    case 'data':
-    case 'input':
-      t.path.forEach((p) => walkShallow(p, f));
-      return;
-    case 'array':
-    case 'set':
-      t.items.forEach((x) => walkShallow(x, f));
-      return;
-    case 'object':
-      t.entries.forEach(([k, v]) => {
-        walkShallow(k, f);
-        walkShallow(v, f);
-      });
-      return;
-    case 'call':
-      t.args.forEach((a) => walkShallow(a, f));
-      return;
-    case 'compr':
-      walkShallow(t.head, f);
-      if (t.value) walkShallow(t.value, f);
-      t.body.exprs.forEach((e) => {
-        const ts: CTerm[] = [];
-        collectTerms(e, ts);
-        ts.forEach((x) => walkShallow(x, f));
-      });
-      return;
-    default:
-      return;
-  }
-}
 
 function orderNested(e: CExpr, safe: Set<number>, slotScope: number[]): void {
   for (const w of e.withs ?? []) orderTermClosures(w.value, safe, slotScope);
@@ -419,55 +297,25 @@ function orderNested(e: CExpr, safe: Set<number>, slotScope: number[]): void {
 
 /** Orders the bodies of closures inside a term and checks their heads. */
 export function orderTermClosures(t: CTerm, safe: Set<number>, slotScope: number[]): void {
-  switch (t.k) {
-    case 'ref':
-      orderTermClosures(t.head, safe, slotScope);
-      t.path.forEach((p) => orderTermClosures(p, safe, slotScope));
-      return;
-    case 'data':
-    case 'input':
-      t.path.forEach((p) => orderTermClosures(p, safe, slotScope));
-      return;
-    case 'array':
-    case 'set':
-      t.items.forEach((x) => orderTermClosures(x, safe, slotScope));
-      return;
-    case 'object':
-      t.entries.forEach(([k, v]) => {
-        orderTermClosures(k, safe, slotScope);
-        orderTermClosures(v, safe, slotScope);
-      });
-      return;
-    case 'call':
-      t.args.forEach((a) => orderTermClosures(a, safe, slotScope));
-      return;
-    case 'compr': {
-      const after = orderBody(t.body, safe, slotScope);
-      const heads = t.value ? [t.head, t.value] : [t.head];
-      for (const h of heads) {
-        const out = new Set<number>();
-        refOutputs(h, after, out);
-        const vars = new Set<number>();
-        termSlots(h, vars, false);
-        for (const s of vars) {
-          if (!after.has(s) && !out.has(s)) throw unsafeError(nameIn(h, s), t.loc);
-        }
-        orderTermClosures(h, after, slotScope);
-      }
-      return;
-    }
-    case 'template':
-      for (const p of t.parts) if (typeof p !== 'string') orderBody(p.body, safe, slotScope);
-      return;
-    default:
-      return;
+  if (t.k === 'template') {
+    for (const b of closureBodies(t)) orderBody(b, safe, slotScope);
+    return;
   }
-}
-
-function nameIn(t: CTerm, slot: number): string {
-  let name = '_';
-  walkShallow(t, (x) => {
-    if (x.k === 'var' && x.slot === slot) name = x.name;
-  });
-  return name;
+  if (t.k !== 'compr') {
+    for (const x of subTerms(t)) orderTermClosures(x, safe, slotScope);
+    return;
+  }
+  const after = orderBody(t.body, safe, slotScope);
+  for (const h of subTerms(t)) {
+    const out = new Set<number>();
+    refOutputs(h, after, out);
+    const vars = new Set<number>();
+    termSlots(h, vars, false);
+    for (const s of vars) {
+      if (after.has(s) || out.has(s)) continue;
+      const at = firstVar(s, (visit) => walkTerm(h, visit, noExpr))!;
+      throw unsafeError(at.name, at.loc);
+    }
+    orderTermClosures(h, after, slotScope);
+  }
 }

@@ -1,6 +1,7 @@
 // Aggregates (count, sum, product, max, min, sort), array.* and set built-ins.
 
-import { RegoObject, RegoSet, compare, isInteger, isNumber, normNum, numAdd, numMul, toDouble, type Value } from '../value.js';
+import { RegoObject, RegoSet, compare, isInteger, isNumber, numAdd, numMul, type Value } from '../value.js';
+import { opaFloatOp, type FloatOp } from './bigfloat.js';
 import { arr, builtin, elementErr, smallInt, typeErr, type BuiltinDef } from './support.js';
 import { setIntersection } from './operators.js';
 
@@ -10,22 +11,13 @@ function numericItems(v: Value): readonly Value[] {
   throw typeErr(1, v, 'set', 'array');
 }
 
-/** Folds numbers exactly while all are integers, in doubles once one is not (as OPA). */
-function fold(v: Value, init: number, op: typeof numAdd): Value {
+/** Folds numbers exactly while all are integers, with OPA's big.Float otherwise. */
+function fold(v: Value, init: number, exact: typeof numAdd, float: FloatOp): Value {
   const xs = numericItems(v);
-  let acc: number | bigint = init;
-  let exact = true;
-  for (const x of xs) {
-    if (!isNumber(x)) throw elementErr(1, v, x, 'number');
-    if (exact && !isInteger(x)) exact = false;
-  }
-  if (exact) {
-    for (const x of xs) acc = op(acc, x as number | bigint);
-    return acc;
-  }
-  let d = init;
-  for (const x of xs) d = init === 0 ? d + toDouble(x as number | bigint) : d * toDouble(x as number | bigint);
-  return normNum(d);
+  for (const x of xs) if (!isNumber(x)) throw elementErr(1, v, x, 'number');
+  const nums = xs as (number | bigint)[];
+  if (nums.every((x) => isInteger(x))) return nums.reduce<number | bigint>((acc, x) => exact(acc, x), init);
+  return nums.reduce<number | bigint>((acc, x) => opaFloatOp(float, acc, x), init);
 }
 
 function setOfSets(v: Value): RegoSet[] {
@@ -43,8 +35,8 @@ export const collectionBuiltins: BuiltinDef[] = [
     if (typeof v === 'string') return runeLength(v);
     throw typeErr(1, v!, 'array', 'object', 'set', 'string');
   }),
-  builtin('sum', 1, ([v]) => fold(v!, 0, numAdd)),
-  builtin('product', 1, ([v]) => fold(v!, 1, numMul)),
+  builtin('sum', 1, ([v]) => fold(v!, 0, numAdd, 'add')),
+  builtin('product', 1, ([v]) => fold(v!, 1, numMul, 'mul')),
   builtin('max', 1, ([v]) => {
     const xs = numericItems(v!);
     if (xs.length === 0) return undefined;
@@ -66,6 +58,7 @@ export const collectionBuiltins: BuiltinDef[] = [
     return xs.slice(start, stop);
   }),
   builtin('array.reverse', 1, ([a]) => [...arr(a!, 1)].reverse()),
+  builtin('array.flatten', 1, ([a]) => arr(a!, 1).flatMap((x) => (Array.isArray(x) ? x : [x]))),
   builtin('intersection', 1, ([v]) => {
     const sets = setOfSets(v!);
     if (sets.length === 0) return new RegoSet();

@@ -105,7 +105,7 @@ function unescapeURL(s: string, mode: EscapeMode): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-interface ParsedURL {
+export interface ParsedURL {
   scheme: string;
   opaque: string;
   host: string;
@@ -185,6 +185,11 @@ export function parseURL(raw: string): ParsedURL {
     if (e instanceof URLError) throw new EvalError(`parse ${JSON.stringify(raw)}: ${e.message}`);
     throw e;
   }
+}
+
+/** Go's URL.EscapedPath. */
+export function escapedPath(u: ParsedURL): string {
+  return u.rawPath || escapeURL(u.path, 'path');
 }
 
 function hostname(host: string): string {

@@ -276,6 +276,10 @@ class Printer {
 
   printArg(arg: GoArg, verb: string): void {
     const f = this.f;
+    if (verb === 'T') {
+      this.pad(TYPE_NAMES[arg.kind]);
+      return;
+    }
     switch (arg.kind) {
       case 'string':
         if (this.fmtString(arg.v, verb)) return;
@@ -336,10 +340,6 @@ class Printer {
             return this.fmtFloat(arg.v, 'f', 6);
         }
         break;
-    }
-    if (verb === 'T') {
-      this.pad(TYPE_NAMES[arg.kind]);
-      return;
     }
     this.badVerb(arg, verb);
   }

@@ -2,7 +2,7 @@
 // print/template-string internals.
 
 import { randomBytes, randomInt } from 'node:crypto';
-import { RegoObject, RegoSet, formatValue, fromJSON, isInteger, normInt, parseNumber, toBigInt, type Value } from '../value.js';
+import { RegoObject, RegoSet, formatValue, isInteger, normInt, parseNumber, toBigInt, type Value } from '../value.js';
 import { BuiltinError, EvalError, builtin, cached, operandErr, smallInt, str, typeErr, type BuiltinDef } from './support.js';
 
 // ---------------------------------------------------------------------------
@@ -273,12 +273,7 @@ export const miscBuiltins: BuiltinDef[] = [
     },
     { nondeterministic: true },
   ),
-  builtin('opa.runtime', 0, (_args, ctx) => {
-    const env = ctx.env ?? process.env;
-    const envObj = new RegoObject();
-    for (const [k, v] of Object.entries(env)) if (v !== undefined) envObj.set(k, v);
-    return fromJSON({ env: envObj, version: 'yori', commit: '', config: {} });
-  }),
+  builtin('opa.runtime', 0, (_args, ctx) => ctx.runtime ?? new RegoObject()),
   builtin('internal.template_string', 1, ([parts]) => {
     if (!Array.isArray(parts)) throw typeErr(1, parts!, 'array');
     return renderTemplate(parts);

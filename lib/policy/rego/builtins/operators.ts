@@ -18,11 +18,18 @@ import {
   type Value,
 } from '../value.js';
 import { EvalError, builtin, int, num, typeErr, type BuiltinDef } from './support.js';
+import { opaFloatOp, type FloatOp } from './bigfloat.js';
 
 type NumOp = (a: number | bigint, b: number | bigint) => Value;
 
-function arith(name: string, op: NumOp): BuiltinDef {
-  return builtin(name, 2, ([a, b]) => op(num(a!, 1), num(b!, 2)));
+/** An arithmetic operator: exact on integers, OPA's 64-bit big.Float otherwise. */
+function arith(name: string, exact: NumOp, float: FloatOp, check?: (a: number | bigint, b: number | bigint) => void): BuiltinDef {
+  return builtin(name, 2, ([x, y]) => {
+    const a = num(x!, 1);
+    const b = num(y!, 2);
+    check?.(a, b);
+    return isInteger(a) && isInteger(b) ? exact(a, b) : opaFloatOp(float, a, b);
+  });
 }
 
 function setOp(name: string, op: (a: RegoSet, b: RegoSet) => RegoSet): BuiltinDef {
@@ -33,7 +40,7 @@ function setOp(name: string, op: (a: RegoSet, b: RegoSet) => RegoSet): BuiltinDe
   });
 }
 
-export function setDifference(a: RegoSet, b: RegoSet): RegoSet {
+function setDifference(a: RegoSet, b: RegoSet): RegoSet {
   const out = new RegoSet();
   for (const v of a) if (!b.has(v)) out.add(v);
   return out;
@@ -46,7 +53,7 @@ export function setIntersection(a: RegoSet, b: RegoSet): RegoSet {
   return out;
 }
 
-export function setUnion(a: RegoSet, b: RegoSet): RegoSet {
+function setUnion(a: RegoSet, b: RegoSet): RegoSet {
   const out = a.clone();
   for (const v of b) out.add(v);
   return out;
@@ -66,19 +73,20 @@ function unary(name: string, op: (n: number) => number): BuiltinDef {
 }
 
 export const operatorBuiltins: BuiltinDef[] = [
-  arith('plus', numAdd),
+  arith('plus', numAdd, 'add'),
   builtin('minus', 2, ([a, b]) => {
-    if (isNumber(a) && isNumber(b)) return numSub(a, b);
+    if (isNumber(a) && isNumber(b)) return isInteger(a) && isInteger(b) ? numSub(a, b) : opaFloatOp('sub', a, b);
     if (a instanceof RegoSet && b instanceof RegoSet) return setDifference(a, b);
     if (!isNumber(a) && !(a instanceof RegoSet)) throw typeErr(1, a!, 'number', 'set');
     throw isNumber(a) ? typeErr(2, b!, 'number') : typeErr(2, b!, 'set');
   }),
-  arith('mul', numMul),
-  arith('div', (a, b) => {
+  arith('mul', numMul, 'mul'),
+  arith('div', (a, b) => (numRem(a, b) == 0 ? numDiv(a, b) : opaFloatOp('div', a, b)), 'div', (_a, b) => {
     if (b == 0) throw new EvalError('divide by zero');
-    return numDiv(a, b);
   }),
-  arith('rem', (a, b) => {
+  builtin('rem', 2, ([x, y]) => {
+    const a = num(x!, 1);
+    const b = num(y!, 2);
     if (!isInteger(a) || !isInteger(b)) throw new EvalError('modulo on floating-point number');
     if (b == 0) throw new EvalError('modulo by zero');
     return numRem(a, b);
@@ -119,10 +127,15 @@ export const operatorBuiltins: BuiltinDef[] = [
   }),
 ];
 
+/** More elements than a policy on a router should ever build (OPA relies on cancellation). */
+const RANGE_LIMIT = 1n << 20n;
+
 /** Inclusive integer range from a to b (counting down when b < a). */
 function range(a: Value, b: Value, step: bigint): Value[] {
   const lo = toBigInt(int(a, 1));
   const hi = toBigInt(int(b, 2));
+  const span = lo <= hi ? hi - lo : lo - hi;
+  if (span / step >= RANGE_LIMIT) throw new EvalError(`range of more than ${RANGE_LIMIT} numbers`);
   const out: Value[] = [];
   if (lo <= hi) for (let i = lo; i <= hi; i += step) out.push(normInt(i));
   else for (let i = lo; i >= hi; i -= step) out.push(normInt(i));

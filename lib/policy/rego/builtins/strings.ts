@@ -2,6 +2,8 @@
 
 import { RegoSet, formatValue, isInteger, toBigInt, type Value } from '../value.js';
 import { goSprintf, type GoArg } from './gofmt.js';
+import { renderTemplate } from './template.js';
+import { runeLength } from './collections.js';
 import {
   EvalError,
   builtin,
@@ -40,6 +42,21 @@ export function trimSpace(s: string): string {
   while (start < end && isGoSpace(s.charCodeAt(start))) start++;
   while (end > start && isGoSpace(s.charCodeAt(end - 1))) end--;
   return s.slice(start, end);
+}
+
+/**
+ * Go's strings.ToLower/ToUpper: each code point on its own with Unicode's simple
+ * case mapping (JS applies full and context-sensitive mappings: ß → SS, final σ).
+ */
+function mapCase(s: string, upper: boolean): string {
+  if (/^[\u0000-\u007f]*$/.test(s)) return upper ? s.toUpperCase() : s.toLowerCase();
+  let out = '';
+  for (const ch of s) {
+    const m = upper ? ch.toUpperCase() : ch.toLowerCase();
+    // a multi-code-point result is a special-casing rule; Go's simple mapping keeps the rune
+    out += m.length === ch.length || [...m].length === 1 ? m : ch === '\u0130' ? 'i' : ch;
+  }
+  return out;
 }
 
 function trimLeftSet(s: string, cutset: string): string {
@@ -103,14 +120,17 @@ export function replaceAll(s: string, pairs: [string, string][]): string {
   return out;
 }
 
-function runeIndexOf(base: string, search: string, from = 0): number {
-  const b = [...base];
-  const q = [...search];
-  outer: for (let i = from; i + q.length <= b.length; i++) {
-    for (let j = 0; j < q.length; j++) if (b[i + j] !== q[j]) continue outer;
-    return i;
+/** Rune offsets of the (overlapping) occurrences of search in base; only the first unless all. */
+function runeIndexes(base: string, search: string, all: boolean): number[] {
+  const out: number[] = [];
+  let runes = 0;
+  let counted = 0;
+  for (let i = base.indexOf(search); i !== -1; i = all ? base.indexOf(search, i + 1) : -1) {
+    runes += runeLength(base.slice(counted, i));
+    counted = i;
+    out.push(runes);
   }
-  return -1;
+  return out;
 }
 
 function stringsOrString(v: Value, pos: number): string[] {
@@ -121,7 +141,7 @@ function stringsOrString(v: Value, pos: number): string[] {
 
 function formatInt(input: number | bigint, base: Value): string {
   if (!(typeof base === 'number' || typeof base === 'bigint') || ![2, 8, 10, 16].includes(Number(base))) {
-    throw enumErr(2, '2', '8', '10', '16');
+    throw enumErr(2, ['2', '8', '10', '16']);
   }
   const i = isInteger(input) ? toBigInt(input) : BigInt(Math.trunc(input as number));
   return i.toString(Number(base));
@@ -152,15 +172,13 @@ export const stringBuiltins: BuiltinDef[] = [
     const base = str(b!, 1);
     const search = str(s!, 2);
     if (search === '') throw new EvalError('empty search character');
-    return runeIndexOf(base, search);
+    return runeIndexes(base, search, false)[0] ?? -1;
   }),
   builtin('indexof_n', 2, ([b, s]) => {
     const base = str(b!, 1);
     const search = str(s!, 2);
     if (search === '') throw new EvalError('empty search character');
-    const out: Value[] = [];
-    for (let i = runeIndexOf(base, search); i !== -1; i = runeIndexOf(base, search, i + 1)) out.push(i);
-    return out;
+    return runeIndexes(base, search, true);
   }),
   builtin('substring', 3, ([b, s, l]) => {
     const base = str(b!, 1);
@@ -171,8 +189,8 @@ export const stringBuiltins: BuiltinDef[] = [
     if (start >= runes.length) return '';
     return runes.slice(start, length < 0 ? undefined : start + length).join('');
   }),
-  builtin('lower', 1, ([s]) => str(s!, 1).toLowerCase()),
-  builtin('upper', 1, ([s]) => str(s!, 1).toUpperCase()),
+  builtin('lower', 1, ([s]) => mapCase(str(s!, 1), false)),
+  builtin('upper', 1, ([s]) => mapCase(str(s!, 1), true)),
   builtin('split', 2, ([s, d]) => {
     const text = str(s!, 1);
     const delim = str(d!, 2);
@@ -216,6 +234,7 @@ export const stringBuiltins: BuiltinDef[] = [
   }),
   builtin('trim_space', 1, ([s]) => trimSpace(str(s!, 1))),
   builtin('strings.reverse', 1, ([s]) => [...str(s!, 1)].reverse().join('')),
+  builtin('strings.render_template', 2, ([t, v]) => renderTemplate(str(t!, 1), obj(v!, 2))),
   builtin('sprintf', 2, ([f, a]) => {
     const format = str(f!, 1);
     if (!Array.isArray(a)) throw typeErr(2, a!, 'array');

@@ -10,8 +10,8 @@ export interface BuiltinContext {
   nowNs: bigint;
   /** Per-query cache for non-deterministic built-ins (rand.intn, uuid.rfc4122) and compiled state. */
   cache: Map<string, unknown>;
-  /** Environment for opa.runtime(); defaults to process.env when absent. */
-  env?: Record<string, string | undefined>;
+  /** What opa.runtime() returns; {} when absent (the process environment is never exposed: it holds secrets). */
+  runtime?: Value;
   /** Receives print() output lines; print is a no-op without it. */
   print?: (line: string) => void;
 }
@@ -78,16 +78,12 @@ export function typeErr(pos: number, got: Value, ...expected: string[]): Operand
   return operandErr(pos, `must be one of {${expected.join(', ')}} but got ${typeName(got)}`);
 }
 
-export function elementErr(pos: number, composite: Value, got: Value, ...expected: string[]): OperandError {
+export function elementErr(pos: number, composite: Value, got: Value, expected: string): OperandError {
   const t = typeName(composite);
-  if (expected.length === 1) {
-    return operandErr(pos, `must be ${t} of ${expected[0]}s but got ${t} containing ${typeName(got)}`);
-  }
-  return operandErr(pos, `must be ${t} of (any of) {${expected.join(', ')}} but got ${t} containing ${typeName(got)}`);
+  return operandErr(pos, `must be ${t} of ${expected}s but got ${t} containing ${typeName(got)}`);
 }
 
-export function enumErr(pos: number, ...expected: string[]): OperandError {
-  if (expected.length === 1) return operandErr(pos, `must be ${expected[0]}`);
+export function enumErr(pos: number, expected: string[]): OperandError {
   return operandErr(pos, `must be one of {${expected.join(', ')}}`);
 }
 
@@ -117,11 +113,6 @@ export function smallInt(v: Value, pos: number): number {
   return typeof n === 'bigint' ? Number(n) : n;
 }
 
-export function bool(v: Value, pos: number): boolean {
-  if (typeof v !== 'boolean') throw typeErr(pos, v, 'boolean');
-  return v;
-}
-
 export function arr(v: Value, pos: number): Value[] {
   if (!Array.isArray(v)) throw typeErr(pos, v, 'array');
   return v;
@@ -129,11 +120,6 @@ export function arr(v: Value, pos: number): Value[] {
 
 export function obj(v: Value, pos: number): RegoObject {
   if (!(v instanceof RegoObject)) throw typeErr(pos, v, 'object');
-  return v;
-}
-
-export function set(v: Value, pos: number): RegoSet {
-  if (!(v instanceof RegoSet)) throw typeErr(pos, v, 'set');
   return v;
 }
 

@@ -54,13 +54,14 @@ export interface Zone {
   abbrev(sec: number): string;
 }
 
-const UTC: Zone = { name: 'UTC', offset: () => 0, abbrev: () => 'UTC' };
+export const UTC: Zone = { name: 'UTC', offset: () => 0, abbrev: () => 'UTC' };
 
 function fixedZone(name: string, offset: number): Zone {
   return { name, offset: () => offset, abbrev: () => name };
 }
 
 const zoneCache = new Map<string, Zone>();
+const ABBREV_LOCALES = ['en-US', 'en-CA', 'en-GB', 'en-IE', 'en-IN', 'en-AU', 'en-NZ', 'en-ZA'];
 
 /** Go's time.LoadLocation for IANA names, backed by the ICU time zone data. */
 export function loadZone(name: string): Zone {
@@ -69,7 +70,7 @@ export function loadZone(name: string): Zone {
   let z = zoneCache.get(tz);
   if (z) return z;
   let parts: Intl.DateTimeFormat;
-  let short: Intl.DateTimeFormat;
+  let short: Intl.DateTimeFormat[];
   try {
     if (!/^[A-Za-z0-9_+\-/]+$/.test(tz)) throw new RangeError();
     parts = new Intl.DateTimeFormat('en-US', {
@@ -83,7 +84,8 @@ export function loadZone(name: string): Zone {
       second: 'numeric',
       era: 'short',
     });
-    short = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'short' });
+    // ICU knows each zone's abbreviation only in the locales that use it
+    short = ABBREV_LOCALES.map((l) => new Intl.DateTimeFormat(l, { timeZone: tz, timeZoneName: 'short' }));
   } catch {
     throw new EvalError(`unknown time zone ${name}`);
   }
@@ -97,8 +99,10 @@ export function loadZone(name: string): Zone {
     return wall - Math.floor(sec);
   };
   const abbrev = (sec: number): string => {
-    const n = short.formatToParts(new Date(sec * 1000)).find((x) => x.type === 'timeZoneName')?.value ?? '';
-    if (/^[A-Z]{3,5}$/.test(n)) return n;
+    for (const f of short) {
+      const n = f.formatToParts(new Date(sec * 1000)).find((x) => x.type === 'timeZoneName')?.value ?? '';
+      if (/^[A-Z]{2,5}$/.test(n)) return n;
+    }
     // ICU has no abbreviation here: Go's tzdata uses the numeric form, e.g. "+0530"
     const off = offset(sec);
     const a = Math.abs(off) / 60;
@@ -123,7 +127,6 @@ interface Civil {
   weekday: number;
   yday: number;
   offset: number;
-  abbrev: string;
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {
@@ -151,7 +154,6 @@ function civil(ns: bigint, zone: Zone): Civil {
     weekday: (((days + 4) % 7) + 7) % 7,
     yday: days - daysFromCivil(year, 1, 1) + 1,
     offset,
-    abbrev: zone.abbrev(s),
   };
 }
 
@@ -422,7 +424,7 @@ export function formatTime(ns: bigint, zone: Zone, layout: string): string {
         out += t.hour >= 12 ? 'pm' : 'am';
         break;
       case Std.TZ:
-        out += t.abbrev || formatZone(Std.NumTZ, t.offset);
+        out += zone.abbrev(Number(floorDiv(ns, NS_PER_SEC))) || formatZone(Std.NumTZ, t.offset);
         break;
       case Std.FracSecond0:
         out += ch.sep + String(t.nsec).padStart(9, '0').slice(0, ch.digits);
