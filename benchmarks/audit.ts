@@ -36,6 +36,8 @@ export interface AuditBenchResult {
   rows: number;
   days: number;
   inserts_per_s: number;
+  /** Rows per second of CPU (row generation included): the rate on an idle core. */
+  inserts_per_cpu_s: number;
   /** Longest single flush tick while inserting (the event-loop stall the writer causes). */
   max_flush_stall_ms: number;
   db_bytes: number;
@@ -57,6 +59,8 @@ export interface AuditBenchResult {
   /** One retention DELETE of `retention_batch_rows` rows (with its index and summary upkeep). */
   retention_batch_ms: number;
   retention_batch_rows: number;
+  /** The queries' CPU time (median, ms): comparable across runs on a busy machine. */
+  cpu_ms: Record<string, number>;
 }
 
 const PROVIDERS = [
@@ -106,15 +110,23 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function time(repeat: number, fn: () => unknown): number {
+/** CPU time of each timed query (user + system): what wall time would be on an idle machine. */
+const cpuMs: Record<string, number> = {};
+
+function time(repeat: number, fn: () => unknown, name: string): number {
   fn(); // warm the statement cache and the page cache
-  const runs: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < repeat; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
-    runs.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  return Math.round(median(runs) * 100) / 100;
+  cpuMs[name] = Math.round(median(cpu) * 100) / 100;
+  return Math.round(median(wall) * 100) / 100;
 }
 
 /** Pushes `count` rows through a writer in bursts of `burst` per event-loop turn; resolves when all are durable. */
@@ -149,8 +161,10 @@ export async function benchAudit(opts: AuditBenchOptions = {}): Promise<AuditBen
       last = t;
     }, 1);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await pushThroughWriter(writer, (i) => syntheticRow(rand, now - (inserts - i)), inserts);
     const insertSeconds = (performance.now() - t0) / 1000;
+    const insertCpu = process.cpuUsage(c0);
     clearInterval(probe);
     if (writer.stats().written !== inserts) throw new Error(`writer wrote ${writer.stats().written} of ${inserts}`);
 
@@ -171,24 +185,26 @@ export async function benchAudit(opts: AuditBenchOptions = {}): Promise<AuditBen
       rows: rowsTotal,
       days,
       inserts_per_s: Math.round(inserts / insertSeconds),
+      inserts_per_cpu_s: Math.round(inserts / ((insertCpu.user + insertCpu.system) / 1e6)),
       max_flush_stall_ms: Math.round(maxStall * 10) / 10,
       db_bytes: statSync(path).size,
-      stats_ms: time(repeat, () => statsSummary(db, now, tz)),
-      series_24h_ms: time(repeat, () => statsSeries(db, { range: '24h', now, tz })),
-      series_30d_ms: time(repeat, () => statsSeries(db, { range: '30d', now, tz })),
-      events_page_ms: time(repeat, () => eventsPage(db, {}, { limit: 50 })),
-      events_page_next_ms: time(repeat, () => eventsPage(db, {}, { limit: 50, before: page1.next })),
-      events_page_device_ms: time(repeat, () => eventsPage(db, { device: '192.168.1.25' }, { limit: 50 })),
-      events_page_device_name_ms: time(repeat, () => eventsPage(db, { device: 'device-7' }, { limit: 50 })),
-      events_page_provider_ms: time(repeat, () => eventsPage(db, { provider: 'mistral' }, { limit: 50 })),
-      events_page_blocked_ms: time(repeat, () => eventsPage(db, { action: 'block' }, { limit: 50 })),
-      events_page_person_ms: time(repeat, () => eventsPage(db, { person: 'person-2' }, { limit: 50 })),
-      events_page_model_none_ms: time(repeat, () => eventsPage(db, { model: 'no-such-model' }, { limit: 50 })),
-      events_page_text_ms: time(repeat, () => eventsPage(db, { text: 'no such words' }, { limit: 50 })),
-      events_page_text_24h_ms: time(repeat, () => eventsPage(db, { text: 'no such words', since: now - 86_400_000 }, { limit: 50 })),
+      stats_ms: time(repeat, () => statsSummary(db, now, tz), 'stats_ms'),
+      series_24h_ms: time(repeat, () => statsSeries(db, { range: '24h', now, tz }), 'series_24h_ms'),
+      series_30d_ms: time(repeat, () => statsSeries(db, { range: '30d', now, tz }), 'series_30d_ms'),
+      events_page_ms: time(repeat, () => eventsPage(db, {}, { limit: 50 }), 'events_page_ms'),
+      events_page_next_ms: time(repeat, () => eventsPage(db, {}, { limit: 50, before: page1.next }), 'events_page_next_ms'),
+      events_page_device_ms: time(repeat, () => eventsPage(db, { device: '192.168.1.25' }, { limit: 50 }), 'events_page_device_ms'),
+      events_page_device_name_ms: time(repeat, () => eventsPage(db, { device: 'device-7' }, { limit: 50 }), 'events_page_device_name_ms'),
+      events_page_provider_ms: time(repeat, () => eventsPage(db, { provider: 'mistral' }, { limit: 50 }), 'events_page_provider_ms'),
+      events_page_blocked_ms: time(repeat, () => eventsPage(db, { action: 'block' }, { limit: 50 }), 'events_page_blocked_ms'),
+      events_page_person_ms: time(repeat, () => eventsPage(db, { person: 'person-2' }, { limit: 50 }), 'events_page_person_ms'),
+      events_page_model_none_ms: time(repeat, () => eventsPage(db, { model: 'no-such-model' }, { limit: 50 }), 'events_page_model_none_ms'),
+      events_page_text_ms: time(repeat, () => eventsPage(db, { text: 'no such words' }, { limit: 50 }), 'events_page_text_ms'),
+      events_page_text_24h_ms: time(repeat, () => eventsPage(db, { text: 'no such words', since: now - 86_400_000 }, { limit: 50 }), 'events_page_text_24h_ms'),
       export_csv_rows_per_s: Math.round(exportedRows / exportSeconds),
       retention_batch_ms: 0,
       retention_batch_rows: 0,
+      cpu_ms: cpuMs,
     };
     // One retention statement: the oldest 5,000 rows (the longest a prune holds the loop).
     const cutoff = db.prepare('SELECT ts FROM audit_events ORDER BY ts LIMIT 1 OFFSET 4999').pluck().get() as number;

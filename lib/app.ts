@@ -15,6 +15,7 @@ import { ALERT_MIGRATIONS, AlertStore } from './alerts/store.js';
 import { knownClients, usageSeedRows } from './audit/seed.js';
 import { auditDbPath, openAuditDb, type Db } from './audit/store.js';
 import { AuditWriter } from './audit/writer.js';
+import { Retention } from './audit/retention.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { DeviceDirectory } from './devices/directory.js';
@@ -55,7 +56,8 @@ export async function startYori(config: Config, opts: YoriOptions = {}): Promise
   const logger = opts.logger ?? createLogger(config.log_level);
   const now = opts.now ?? Date.now;
   const dbPath = auditDbPath(config.data_dir);
-  const db = openAuditDb(dbPath, { migrations: [ALERT_MIGRATIONS] });
+  // A short lock wait: this connection runs on the event loop (retention, seeding, dashboard).
+  const db = openAuditDb(dbPath, { migrations: [ALERT_MIGRATIONS], busyTimeoutMs: 100 });
   const writer = new AuditWriter({ path: dbPath, logger, migrations: [ALERT_MIGRATIONS], ...(opts.flushIntervalMs ? { flushIntervalMs: opts.flushIntervalMs } : {}) });
   const devices = new DeviceDirectory({ devices: config.devices, leases: config.dhcp.leases, db, logger });
   await devices.start();
@@ -101,6 +103,9 @@ export async function startYori(config: Config, opts: YoriOptions = {}): Promise
     throw e;
   }
 
+  const retention = new Retention({ db, retentionDays: config.audit.retention_days, logger, now });
+  retention.start();
+
   const pfWanted = opts.pf ?? ['/sbin/pfctl', '/usr/sbin/pfctl'].some((p) => existsSync(p));
   const pf: PfRefresher | null = pfWanted ? startPfRefresher(config, logger) : null;
 
@@ -123,6 +128,7 @@ export async function startYori(config: Config, opts: YoriOptions = {}): Promise
     },
     async close() {
       await gateway.close();
+      retention.stop();
       pf?.stop();
       policies.close();
       devices.stop();

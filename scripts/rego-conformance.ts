@@ -21,7 +21,9 @@ import { RegoObject, RegoSet, compare, equals, fromJSON, toJSON } from '../lib/p
  * the one table of those, with the reasons; compiling such a case fails with
  * "unsupported built-in function <name>: <reason>".
  */
-export { UNSUPPORTED_BUILTINS } from '../lib/policy/rego/builtins/index.js';
+import { UNSUPPORTED_BUILTINS } from '../lib/policy/rego/builtins/index.js';
+
+export { UNSUPPORTED_BUILTINS };
 
 const UNSUPPORTED_ERROR = /rego_type_error: unsupported built-in function (\S+): (.*)$/;
 
@@ -174,8 +176,22 @@ export function reportTable(r: Report): string {
   return lines.join('\n');
 }
 
-const BEGIN = '<!-- conformance-table:begin -->';
-const END = '<!-- conformance-table:end -->';
+/** The unsupported built-ins table for docs/REGO.md. */
+export function unsupportedTable(): string {
+  const lines = ['| built-in | reason |', '| --- | --- |'];
+  for (const [name, reason] of UNSUPPORTED_BUILTINS) lines.push(`| \`${name}\` | ${reason} |`);
+  return lines.join('\n');
+}
+
+/** Replaces the text between `<!-- name:begin -->` and `<!-- name:end -->`. */
+function replaceSection(doc: string, name: string, body: string): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const a = doc.indexOf(begin);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < 0) throw new Error(`docs/REGO.md lacks the ${begin} / ${end} markers`);
+  return doc.slice(0, a + begin.length) + '\n' + body + '\n' + doc.slice(b);
+}
 
 function main(argv: string[]): void {
   const folderIdx = argv.indexOf('--folder');
@@ -190,11 +206,10 @@ function main(argv: string[]): void {
   console.log(`passed ${report.passed}, failed ${report.failed}, skipped ${report.skipped} of ${report.results.length}`);
   if (argv.includes('--write-doc')) {
     const docPath = fileURLToPath(new URL('../docs/REGO.md', import.meta.url));
-    const doc = readFileSync(docPath, 'utf8');
-    const a = doc.indexOf(BEGIN);
-    const b = doc.indexOf(END);
-    if (a < 0 || b < 0) throw new Error(`docs/REGO.md lacks the ${BEGIN} / ${END} markers`);
-    writeFileSync(docPath, doc.slice(0, a + BEGIN.length) + '\n' + reportTable(report) + '\n' + doc.slice(b));
+    let doc = readFileSync(docPath, 'utf8');
+    doc = replaceSection(doc, 'conformance-table', reportTable(report));
+    doc = replaceSection(doc, 'unsupported-table', unsupportedTable());
+    writeFileSync(docPath, doc);
   }
 }
 

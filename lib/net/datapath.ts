@@ -77,12 +77,18 @@ export class DataPath {
 
   /** A connection from the transparent listener: destination is SNI:443. */
   handleTransparent(socket: Socket): void {
-    void this.#handle(socket, null, this.#settings);
+    this.#handle(socket, null, this.#settings).catch((err) => this.#failed(socket, err));
   }
 
   /** A CONNECT tunnel the explicit proxy accepted (the 200 was already sent). */
   handleTunnel(socket: Socket, target: TunnelTarget): void {
-    void this.#handle(socket, target, this.#settings);
+    this.#handle(socket, target, this.#settings).catch((err) => this.#failed(socket, err));
+  }
+
+  /** A bug on this connection's path: it is closed, the process carries on. */
+  #failed(socket: Socket, err: unknown): void {
+    this.#deps.logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'connection handling failed; connection closed');
+    socket.destroy();
   }
 
   async #handle(socket: Socket, tunnel: TunnelTarget | null, settings: DataPathSettings): Promise<void> {
@@ -163,7 +169,7 @@ export class DataPath {
       this.#splice(socket, route.host, target, replay, client, conn, settings);
     };
     const d = this.#deps.hooks.connection(conn);
-    if (isPromise(d)) d.then(decided);
+    if (isPromise(d)) d.then(decided).catch((err) => this.#failed(socket, err));
     else decided(d);
   }
 
@@ -177,7 +183,7 @@ export class DataPath {
       conn.durationMs = Date.now() - conn.startedAt;
       conn.error = r.error;
       hooks.connectionDone(conn);
-    });
+    }).catch((err) => this.#failed(socket, err));
   }
 
   /**

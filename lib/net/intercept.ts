@@ -315,7 +315,7 @@ export class InterceptSession {
     this.#body = [];
     this.#phase = 'deciding';
     const d = this.#deps.hooks.request(ex);
-    if (isPromise(d)) d.then((v) => this.#decided(ex, v));
+    if (isPromise(d)) d.then((v) => this.#decided(ex, v)).catch((err) => this.#internalError(err));
     else this.#decided(ex, d);
   }
 

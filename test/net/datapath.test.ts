@@ -3,7 +3,13 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { clientOf } from '../../lib/net/datapath.js';
+import { Writable } from 'node:stream';
+import { noopHooks } from '../../lib/hooks.js';
+import { createLogger } from '../../lib/log.js';
+import { DataPath, clientOf } from '../../lib/net/datapath.js';
+import { createTransparentServer, listen, stopAccepting } from '../../lib/net/listeners.js';
+import { UpstreamPool, upstreamTrust } from '../../lib/net/upstream.js';
+import type { ProviderRegistry } from '../../lib/providers/registry.js';
 import { connectTls, gatewayRequest, recorder, startOrigin, startTestGateway, startTlsEcho, testPki, type TestGateway } from './fixtures.js';
 import { buildClientHello } from './hello-fixtures.js';
 import { readAll, readUntil } from './io.js';
@@ -137,4 +143,39 @@ t.test('clientOf shows IPv4-mapped addresses as IPv4', async (t) => {
   t.same(clientOf({ remoteAddress: '::ffff:192.168.1.23', remotePort: 5000 } as net.Socket), { ip: '192.168.1.23', port: 5000 });
   t.same(clientOf({ remoteAddress: '::1', remotePort: 1 } as net.Socket), { ip: '::1', port: 1 });
   t.same(clientOf({} as net.Socket), { ip: '', port: 0 });
+});
+
+t.test('a bug on one connection closes that connection only', async (t) => {
+  const logged: string[] = [];
+  const logger = createLogger('error', new Writable({ write: (c, _e, cb) => (logged.push(JSON.parse(c.toString()).msg), cb()) }));
+  const echo = await startTlsEcho(t, 'ok.test');
+  const registry = {
+    lookup(host: string) {
+      if (host === 'boom.test') throw new Error('registry bug');
+      if (host === 'app.test') return { host, provider: 'x', kind: 'app', mode: 'observe' } as const;
+      return null;
+    },
+  } as unknown as ProviderRegistry;
+  const pool = new UpstreamPool({ overrides: {}, secureContext: upstreamTrust(null), connectTimeoutMs: 1000, idleTimeoutMs: 1000 });
+  const dataPath = new DataPath(
+    { registry, overrides: { 'ok.test': { host: '127.0.0.1', port: echo.port } }, connectTimeoutMs: 1000, maxBodyBytes: 1024, maxHeaderBytes: 4096 },
+    // Unguarded hooks on purpose: a rejecting addon must not take the process down either.
+    { hooks: { ...noopHooks, connection: async () => Promise.reject(new Error('addon bug')) }, logger, leaves: { secureContextFor: () => { throw new Error('unused'); } }, pool },
+  );
+  const server = createTransparentServer(dataPath, logger);
+  const port = (await listen(server, { host: '127.0.0.1', port: 0 })).port;
+  t.teardown(() => {
+    stopAccepting(server);
+    pool.close();
+    return dataPath.drain(0);
+  });
+  const gw = { port } as TestGateway;
+  for (const sni of ['boom.test', 'app.test']) {
+    const err = await connectOrigin(gw, sni).then(() => null, (e: Error) => e);
+    t.ok(err, `${sni}: closed`);
+  }
+  t.same(logged, ['connection handling failed; connection closed', 'connection handling failed; connection closed']);
+  const ok = await connectOrigin(gw, 'ok.test');
+  t.equal(ok.getPeerX509Certificate()!.fingerprint256, fingerprint(echo.certPem), 'other connections unaffected');
+  ok.destroy();
 });

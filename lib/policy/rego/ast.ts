@@ -172,6 +172,8 @@ export interface RuleHead {
 
 export interface Rule {
   head: RuleHead;
+  /** The `# METADATA` block written directly above the rule. */
+  annotations?: Annotation;
   body: Expr[];
   isDefault: boolean;
   /** The `else` chain following this rule. */
@@ -180,11 +182,19 @@ export interface Rule {
   file: string;
 }
 
+/** A parsed `# METADATA` block (OPA's annotations); `value` is its JSON form. */
+export interface Annotation {
+  scope: 'rule' | 'document' | 'package' | 'subpackages';
+  value: Value;
+}
+
 export interface Module {
   file: string;
   /** Package path without the leading `data`. */
   pkg: string[];
   pkgLoc: Loc;
+  /** The `# METADATA` block above the package statement. */
+  annotations?: Annotation;
   imports: Import[];
   rules: Rule[];
 }

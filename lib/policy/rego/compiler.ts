@@ -8,7 +8,8 @@
 // declared in scope (`:=`, `some`, function arguments, `every`), a rule of the
 // package or an import, a variable of an enclosing body, or a new local.
 
-import type { Expr, Import, Loc, Module, Rule, Term, VarTerm, With } from './ast.js';
+import type { Annotation, Expr, Import, Loc, Module, Rule, Term, VarTerm, With } from './ast.js';
+import { chainEntry } from './annotations.js';
 import { BUILTINS, UNSUPPORTED_BUILTINS, type BuiltinDef } from './builtins/index.js';
 import { RegoError } from './errors.js';
 import type { CBody, CExpr, CFn, CRule, CTemplatePart, CTerm, CVar, CWith, CWithTarget } from './ir.js';
@@ -67,12 +68,30 @@ class Frame {
 }
 
 /** Compiles one body/term tree against one frame. */
+/** What rego.metadata.rule() and rego.metadata.chain() return for the rule being compiled. */
+interface RuleMetadata {
+  rule: Value;
+  chain: Value;
+}
+
+const METADATA_FUNCTIONS = new Set(['rego.metadata.rule', 'rego.metadata.chain']);
+
 class BodyCompiler {
   constructor(
     private readonly c: Compiler,
     readonly frame: Frame,
     private readonly globals: ReadonlyMap<string, Global>,
+    private readonly meta: () => RuleMetadata = () => ({ rule: new RegoObject(), chain: [] }),
   ) {}
+
+  /** rego.metadata.rule() / chain(): constants of the rule being compiled; null for other calls. */
+  private metadataCall(t: Term & { t: 'call' }): CTerm | null {
+    const name = refName(t.op);
+    if (name === null || !METADATA_FUNCTIONS.has(name) || this.globals.has('rego')) return null;
+    if (t.args.length !== 0) throw arityError({ kind: 'builtin', key: name, def: null }, 0, t.args.length, t.loc);
+    const m = this.meta();
+    return { k: 'const', v: name === 'rego.metadata.rule' ? m.rule : m.chain };
+  }
 
   // ------------------------------------------------------------ scopes
 
@@ -207,6 +226,7 @@ class BodyCompiler {
     if (t.t === 'call' && t.op.t === 'var' && t.op.name === 'eq' && t.args.length === 2) {
       return { ...base, k: 'unify', a: this.term(t.args[0]!, scope), b: this.term(t.args[1]!, scope) };
     }
+    if (t.t === 'call' && this.metadataCall(t)) return { ...base, k: 'term', term: this.term(t, scope) };
     if (t.t === 'call') {
       const fn = this.fn(t.op, scope, t.loc);
       const arity = this.c.arity(fn);
@@ -290,6 +310,8 @@ class BodyCompiler {
         return { k: 'compr', kind, head, value, body, loc: t.loc };
       }
       case 'call': {
+        const meta = this.metadataCall(t);
+        if (meta) return meta;
         const fn = this.fn(t.op, scope, t.loc);
         const arity = this.c.arity(fn);
         if (arity !== null && t.args.length !== arity) throw arityError(fn, arity, t.args.length, t.loc);
@@ -503,6 +525,8 @@ export class Compiler {
   readonly root = new RuleNode([], 'data');
   private readonly builtins: ReadonlyMap<string, BuiltinDef>;
   private readonly globalsByPkg = new Map<string, Map<string, Global>>();
+  private readonly pkgAnnotations = new Map<string, Annotation>();
+  private readonly docAnnotations = new Map<RuleNode, Value[]>();
 
   constructor(opts: CompileOptions = {}) {
     const extra = [...(opts.builtins ?? [])];
@@ -574,6 +598,15 @@ export class Compiler {
         sources.push({ rule, mod, node, suffix: ref.slice(n) });
       }
     }
+    for (const mod of modules) {
+      if (mod.annotations) this.pkgAnnotations.set(mod.pkg.join('\u0000'), mod.annotations);
+    }
+    for (const s of sources) {
+      if (s.rule.annotations?.scope !== 'document') continue;
+      const list = this.docAnnotations.get(s.node) ?? [];
+      list.push(s.rule.annotations.value);
+      this.docAnnotations.set(s.node, list);
+    }
     // Imports are per module; they shadow package rules.
     const moduleGlobals = new Map<Module, Map<string, Global>>();
     for (const mod of modules) {
@@ -610,9 +643,26 @@ export class Compiler {
     };
   }
 
+  /**
+   * The rule's annotations and its chain: the rule, annotations of scope
+   * document on its path, its package's, then those of scope subpackages on
+   * the package and its ancestors (nearest first).
+   */
+  private ruleMetadata(s: RuleSource): RuleMetadata {
+    const own = s.rule.annotations?.scope === 'rule' ? s.rule.annotations.value : undefined;
+    const chain: Value[] = [chainEntry(s.node.path, own)];
+    for (const doc of this.docAnnotations.get(s.node) ?? []) chain.push(chainEntry(s.node.path, doc));
+    for (let n = s.mod.pkg.length; n > 0; n--) {
+      const pkg = s.mod.pkg.slice(0, n);
+      const a = this.pkgAnnotations.get(pkg.join('\u0000'));
+      if (a && (a.scope === 'subpackages' || (a.scope === 'package' && n === s.mod.pkg.length))) chain.push(chainEntry(pkg, a.value));
+    }
+    return { rule: own ?? new RegoObject(), chain };
+  }
+
   private compileRule(s: RuleSource, globals: Map<string, Global>, head = s.rule.head, rule = s.rule): CRule {
     const frame = new Frame();
-    const bc = new BodyCompiler(this, frame, globals);
+    const bc = new BodyCompiler(this, frame, globals, () => this.ruleMetadata(s));
     const top = frame.newScope(null);
     const argSlots: number[] = [];
     const prelude: Expr[] = [];

@@ -111,8 +111,18 @@ function isDigit(c: string): boolean {
   return c >= '0' && c <= '9';
 }
 
-/** Tokenizes Rego source. Throws RegoError (rego_parse_error) on malformed input. */
-export function tokenize(src: string, file: string): Token[] {
+/** A `#` comment: its text after the `#`, and where the `#` is. */
+export interface Comment {
+  text: string;
+  row: number;
+  col: number;
+}
+
+/**
+ * Tokenizes Rego source; comments are appended to `comments` when given.
+ * Throws RegoError (rego_parse_error) on malformed input.
+ */
+export function tokenize(src: string, file: string, comments?: Comment[]): Token[] {
   const out: Token[] = [];
   let i = src.charCodeAt(0) === 0xfeff ? 1 : 0;
   let row = 1;
@@ -196,7 +206,9 @@ export function tokenize(src: string, file: string): Token[] {
       continue;
     }
     if (c === '#') {
+      const start = i;
       while (i < src.length && src[i] !== '\n') i++;
+      comments?.push({ text: src.slice(start + 1, i).replace(/\r$/, ''), row, col: start - lineStart + 1 });
       ws = true;
       continue;
     }

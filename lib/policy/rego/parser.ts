@@ -21,7 +21,8 @@ import type {
   With,
 } from './ast.js';
 import { RegoError } from './errors.js';
-import { KEYWORDS, tokenize, type Token, type TokenKind } from './lexer.js';
+import { attachAnnotations } from './annotations.js';
+import { KEYWORDS, tokenize, type Comment, type Token, type TokenKind } from './lexer.js';
 import { parseNumber } from './value.js';
 
 const PARSE_ERR = 'rego_parse_error';
@@ -50,12 +51,13 @@ class Parser {
   private i = 0;
   private wildcards = 0;
   private speculating = 0;
+  private readonly comments: Comment[] = [];
 
   constructor(
     src: string,
     private readonly file: string,
   ) {
-    this.toks = tokenize(src, file);
+    this.toks = tokenize(src, file, this.comments);
   }
 
   // ---------------------------------------------------------------- tokens
@@ -131,6 +133,7 @@ class Parser {
       if (this.at('package')) this.fail('unexpected package keyword');
       mod.rules.push(...this.parseRules());
     }
+    attachAnnotations(mod, this.comments);
     return mod;
   }
 

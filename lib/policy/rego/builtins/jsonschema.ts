@@ -156,9 +156,7 @@ class Validator {
     if (typeof max === 'number' && len > max) this.add('string_lte', path, `String length must be less than or equal to ${max}`);
     const pattern = s.get('pattern');
     if (typeof pattern === 'string') {
-      const re = getRegex(pattern).re;
-      re.lastIndex = 0;
-      if (!re.test(v)) this.add('pattern', path, `Does not match pattern '${pattern}'`);
+      if (!getRegex(pattern).test(v)) this.add('pattern', path, `Does not match pattern '${pattern}'`);
     }
   }
 
@@ -248,9 +246,7 @@ class Validator {
       }
       if (patterns instanceof RegoObject) {
         for (const [p, sub] of patterns) {
-          const re = getRegex(p as string).re;
-          re.lastIndex = 0;
-          if (re.test(key)) {
+          if (getRegex(p as string).test(key)) {
             matched = true;
             this.validate(sub, v, [...path, key]);
           }

@@ -1,462 +1,414 @@
-// Go regexp (RE2) syntax → JavaScript RegExp, plus Go's match-iteration
-// semantics (FindAll, Split, ReplaceAll with $-expansion).
-//
-// Everything is emitted for a `u`-flag RegExp so that matching runs on code
-// points like Go's runes. Go's flags (?i) (?m) (?s) (?U) can change mid
-// pattern; JS (Node 20) has no inline modifiers, so the translator tracks them
-// and rewrites `.`, `^`, `$`, quantifiers and (where needed) letters itself.
-// Constructs RE2 rejects (backreferences, lookaround, possessive or nested
-// repetition) are errors here too, with Go's error texts.
+// Go regexp (RE2) matching with Go's iteration semantics (FindAll, Split,
+// ReplaceAll with $-expansion), on two backends built from one parse:
+//   • a JavaScript RegExp (`u` flag, code points like Go's runes) — fast, but
+//     backtracking: exponential on nested repetitions, polynomial on several
+//     unbounded ones;
+//   • a Pike VM — linear in the input (program size × input length), used for
+//     long inputs and for patterns that backtracking would blow up on.
+// Policies match untrusted prompt text, so RE2's linear-time promise matters.
+// Both backends give the same (leftmost-first) results.
 
-export class RegexSyntaxError extends Error {
-  constructor(code: string, arg: string) {
-    super(`error parsing regexp: ${code}: \`${arg}\``);
-  }
+import { parseRE2, RegexSyntaxError, type Assertion, type CharClass, type Node } from './re2-syntax.js';
+
+export { RegexSyntaxError } from './re2-syntax.js';
+
+/** One match: UTF-16 offsets and the capture groups (undefined when a group did not take part). */
+export interface Match {
+  index: number;
+  end: number;
+  groups: (string | undefined)[];
 }
 
-interface Flags {
-  i: boolean;
-  m: boolean;
-  s: boolean;
-  U: boolean;
-}
+// ---------------------------------------------------------------------------
+// JavaScript backend
 
-const SYNTAX_CHARS = new Set('^$\\.*+?()[]{}|/');
-const PERL_CLASSES: Record<string, string> = {
-  d: '0-9',
-  w: '0-9A-Za-z_',
-  s: '\\t\\n\\f\\r ',
-};
-const POSIX_CLASSES: Record<string, string> = {
-  alnum: '0-9A-Za-z',
-  alpha: 'A-Za-z',
-  ascii: '\\u{0}-\\u{7f}',
-  blank: '\\t ',
-  cntrl: '\\u{0}-\\u{1f}\\u{7f}',
-  digit: '0-9',
-  graph: '!-~',
-  lower: 'a-z',
-  print: ' -~',
-  punct: '!-/:-@\\[-`{-~',
-  space: '\\t\\n\\v\\f\\r ',
-  upper: 'A-Z',
-  word: '0-9A-Za-z_',
-  xdigit: '0-9A-Fa-f',
-};
-const UNICODE_CATEGORIES = new Set([
-  'C', 'Cc', 'Cf', 'Co', 'Cs', 'L', 'Ll', 'Lm', 'Lo', 'Lt', 'Lu', 'M', 'Mc', 'Me', 'Mn', 'N', 'Nd', 'Nl', 'No',
-  'P', 'Pc', 'Pd', 'Pe', 'Pf', 'Pi', 'Po', 'Ps', 'S', 'Sc', 'Sk', 'Sm', 'So', 'Z', 'Zl', 'Zp', 'Zs',
-]);
+const SYNTAX_CHARS = new Set('^$\\.*+?()[]{}|/-,# ');
 
-function hexEscape(cp: number): string {
-  return `\\u{${cp.toString(16)}}`;
-}
-
-/** A literal code point as JS regex source (outside or inside a class). */
 function literal(cp: number): string {
-  const ch = String.fromCodePoint(cp);
-  if (/[0-9A-Za-z]/.test(ch)) return ch;
-  if (cp < 0x20 || cp === 0x7f || SYNTAX_CHARS.has(ch) || ch === '-' || ch === ',' || ch === '#' || ch === ' ') return hexEscape(cp);
-  if (cp < 0x80) return hexEscape(cp);
-  return ch;
+  if ((cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a)) return String.fromCodePoint(cp);
+  if (cp < 0x80 || SYNTAX_CHARS.has(String.fromCodePoint(cp))) return `\\u{${cp.toString(16)}}`;
+  return String.fromCodePoint(cp);
 }
 
-/** ASCII case variants of a code point range, for emulating (?i) locally. */
-function foldRanges(lo: number, hi: number): [number, number][] {
-  const out: [number, number][] = [[lo, hi]];
-  const add = (a: number, b: number, delta: number) => {
-    const x = Math.max(lo, a);
-    const y = Math.min(hi, b);
-    if (x <= y) out.push([x + delta, y + delta]);
-  };
-  add(0x41, 0x5a, 32);
-  add(0x61, 0x7a, -32);
+/** Simple case variants of a code point (itself included). */
+const variantCache = new Map<number, number[]>();
+function caseVariants(cp: number): number[] {
+  let v = variantCache.get(cp);
+  if (!v) {
+    const ch = String.fromCodePoint(cp);
+    v = [cp];
+    for (const m of [ch.toLowerCase(), ch.toUpperCase()]) {
+      const c = m.codePointAt(0)!;
+      if ([...m].length === 1 && !v.includes(c)) v.push(c);
+    }
+    if (variantCache.size < 4096) variantCache.set(cp, v);
+  }
+  return v;
+}
+
+/** Ranges widened by case variants (for emulating a local (?i) in JS). */
+function foldedRanges(ranges: [number, number][]): [number, number][] {
+  const out = [...ranges];
+  for (const [lo, hi] of ranges) {
+    if (hi - lo > 0x2000) continue; // huge ranges (\W, [^...]) are closed under case folding already
+    for (let cp = lo; cp <= hi; cp++) for (const v of caseVariants(cp)) if (v !== cp) out.push([v, v]);
+  }
   return out;
 }
 
-class Translator {
-  private i = 0;
-  private readonly p: string;
-  /** Case-insensitivity is applied with the JS `i` flag when it covers the whole pattern. */
-  readonly globalI: boolean;
-  groupCount = 0;
-  readonly names: (string | undefined)[] = [undefined];
+function classSource(cls: CharClass, emulateFold: boolean): string {
+  const ranges = emulateFold && cls.fold ? foldedRanges(cls.ranges) : cls.ranges;
+  let body = ranges.map(([a, b]) => (a === b ? literal(a) : `${literal(a)}-${literal(b)}`)).join('');
+  body += cls.props.map((p) => `\\${p.neg ? 'P' : 'p'}{${p.name}}`).join('');
+  if (body === '') return cls.neg ? '[\\s\\S]' : '[^\\s\\S]';
+  return `[${cls.neg ? '^' : ''}${body}]`;
+}
+
+const ASSERT_SOURCE: Record<Assertion, string> = {
+  bol: '(?<![^\\n])',
+  eol: '(?![^\\n])',
+  bot: '^',
+  eot: '$',
+  wb: '\\b',
+  nwb: '\\B',
+};
+
+function toSource(n: Node, emulateFold: boolean, names: (string | undefined)[]): string {
+  const src = (x: Node) => toSource(x, emulateFold, names);
+  switch (n.t) {
+    case 'empty':
+      return '';
+    case 'lit': {
+      const vs = emulateFold && n.fold ? caseVariants(n.cp) : [n.cp];
+      return vs.length === 1 ? literal(n.cp) : `[${vs.map(literal).join('')}]`;
+    }
+    case 'class':
+      return classSource(n.cls, emulateFold);
+    case 'any':
+      return n.nl ? '[\\s\\S]' : '[^\\n]';
+    case 'assert':
+      return ASSERT_SOURCE[n.kind];
+    case 'cat':
+      return n.items.map(src).join('');
+    case 'alt':
+      return `(?:${n.items.map(src).join('|')})`;
+    case 'cap': {
+      const name = names[n.index];
+      return name ? `(?<${name}>${src(n.node)})` : `(${src(n.node)})`;
+    }
+    case 'rep': {
+      const inner = src(n.node);
+      const atom = n.node.t === 'lit' || n.node.t === 'class' || n.node.t === 'any' || n.node.t === 'cap' ? inner : `(?:${inner})`;
+      const q =
+        n.min === 0 && n.max === -1 ? '*' : n.min === 1 && n.max === -1 ? '+' : n.min === 0 && n.max === 1 ? '?' : n.max === -1 ? `{${n.min},}` : n.min === n.max ? `{${n.min}}` : `{${n.min},${n.max}}`;
+      return atom + q + (n.greedy ? '' : '?');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Pike VM backend
+
+type Inst =
+  | { op: 'char'; cp: number; fold: boolean }
+  | { op: 'class'; cls: CharClass }
+  | { op: 'any'; nl: boolean }
+  | { op: 'assert'; kind: Assertion }
+  | { op: 'split'; x: number; y: number }
+  | { op: 'jmp'; x: number }
+  | { op: 'save'; n: number }
+  | { op: 'match' };
+
+const MAX_PROGRAM = 20_000;
+
+class Compiler {
+  readonly prog: Inst[] = [];
+
+  constructor(private readonly pattern: string) {}
+
+  private emit(i: Inst): number {
+    if (this.prog.length >= MAX_PROGRAM) throw new RegexSyntaxError('expression too large', this.pattern);
+    return this.prog.push(i) - 1;
+  }
+
+  compile(n: Node): void {
+    switch (n.t) {
+      case 'empty':
+        return;
+      case 'lit':
+        this.emit({ op: 'char', cp: n.cp, fold: n.fold });
+        return;
+      case 'class':
+        this.emit({ op: 'class', cls: n.cls });
+        return;
+      case 'any':
+        this.emit({ op: 'any', nl: n.nl });
+        return;
+      case 'assert':
+        this.emit({ op: 'assert', kind: n.kind });
+        return;
+      case 'cat':
+        for (const x of n.items) this.compile(x);
+        return;
+      case 'cap':
+        this.emit({ op: 'save', n: n.index * 2 });
+        this.compile(n.node);
+        this.emit({ op: 'save', n: n.index * 2 + 1 });
+        return;
+      case 'alt': {
+        const jumps: number[] = [];
+        n.items.forEach((x, k) => {
+          if (k < n.items.length - 1) {
+            const split = this.emit({ op: 'split', x: 0, y: 0 });
+            (this.prog[split] as { x: number }).x = this.prog.length;
+            this.compile(x);
+            jumps.push(this.emit({ op: 'jmp', x: 0 }));
+            (this.prog[split] as { y: number }).y = this.prog.length;
+          } else this.compile(x);
+        });
+        for (const j of jumps) (this.prog[j] as { x: number }).x = this.prog.length;
+        return;
+      }
+      case 'rep': {
+        for (let k = 0; k < n.min; k++) this.compile(n.node);
+        if (n.max === -1) {
+          const split = this.emit({ op: 'split', x: 0, y: 0 });
+          const body = this.prog.length;
+          this.compile(n.node);
+          this.emit({ op: 'jmp', x: split });
+          this.patchSplit(split, body, this.prog.length, n.greedy);
+          return;
+        }
+        const splits: number[] = [];
+        for (let k = n.min; k < n.max; k++) {
+          const split = this.emit({ op: 'split', x: 0, y: 0 });
+          splits.push(split);
+          this.patchSplit(split, this.prog.length, 0, n.greedy);
+          this.compile(n.node);
+        }
+        // skipping one optional copy skips the rest
+        for (const s of splits) this.patchSplit(s, s + 1, this.prog.length, n.greedy);
+        return;
+      }
+    }
+  }
+
+  private patchSplit(at: number, body: number, out: number, greedy: boolean): void {
+    const inst = this.prog[at] as { x: number; y: number };
+    [inst.x, inst.y] = greedy ? [body, out] : [out, body];
+  }
+}
+
+function inRanges(ranges: [number, number][], cp: number): boolean {
+  for (const [lo, hi] of ranges) if (cp >= lo && cp <= hi) return true;
+  return false;
+}
+
+const propCache = new Map<string, RegExp>();
+function hasProp(name: string, cp: number): boolean {
+  let re = propCache.get(name);
+  if (!re) {
+    re = new RegExp(`^\\p{${name}}$`, 'u');
+    propCache.set(name, re);
+  }
+  return re.test(String.fromCodePoint(cp));
+}
+
+function classMatches(cls: CharClass, cp: number): boolean {
+  const test = (c: number) => inRanges(cls.ranges, c) || cls.props.some((p) => hasProp(p.name, c) !== p.neg);
+  const hit = test(cp) || (cls.fold && caseVariants(cp).some((v) => v !== cp && test(v)));
+  return hit !== cls.neg;
+}
+
+function isWordAt(s: string, pos: number): boolean {
+  const c = s.charCodeAt(pos);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function assertHolds(kind: Assertion, s: string, pos: number): boolean {
+  switch (kind) {
+    case 'bot':
+      return pos === 0;
+    case 'eot':
+      return pos === s.length;
+    case 'bol':
+      return pos === 0 || s.charCodeAt(pos - 1) === 10;
+    case 'eol':
+      return pos === s.length || s.charCodeAt(pos) === 10;
+    case 'wb':
+    case 'nwb':
+      return (pos > 0 && isWordAt(s, pos - 1)) !== (pos < s.length && isWordAt(s, pos)) === (kind === 'wb');
+  }
+}
+
+interface Thread {
+  pc: number;
+  caps: number[];
+}
+
+/** Runs the program leftmost-first from `start`; returns the capture offsets or null. */
+function pikeSearch(prog: Inst[], ncap: number, s: string, start: number, anchored: boolean): number[] | null {
+  const marks = new Int32Array(prog.length);
+  let listId = 1;
+  let clist: Thread[] = [];
+  let nlist: Thread[] = [];
+  let matched: number[] | null = null;
+  const add = (list: Thread[], id: number, pc: number, pos: number, caps: number[]): void => {
+    if (marks[pc] === id) return;
+    marks[pc] = id;
+    const inst = prog[pc]!;
+    switch (inst.op) {
+      case 'jmp':
+        return add(list, id, inst.x, pos, caps);
+      case 'split':
+        add(list, id, inst.x, pos, caps);
+        return add(list, id, inst.y, pos, caps);
+      case 'save': {
+        const c = caps.slice();
+        c[inst.n] = pos;
+        return add(list, id, pc + 1, pos, c);
+      }
+      case 'assert':
+        if (assertHolds(inst.kind, s, pos)) add(list, id, pc + 1, pos, caps);
+        return;
+      default:
+        list.push({ pc, caps });
+    }
+  };
+  for (let pos = start; ; ) {
+    if (matched === null && (!anchored || pos === 0)) {
+      const caps = new Array<number>(ncap).fill(-1);
+      caps[0] = pos;
+      add(clist, listId, 0, pos, caps);
+    }
+    if (clist.length === 0) break;
+    const cp = pos < s.length ? s.codePointAt(pos)! : -1;
+    const next = pos + (cp > 0xffff ? 2 : 1);
+    const nextId = listId + 1;
+    for (const th of clist) {
+      const inst = prog[th.pc]!;
+      if (inst.op === 'match') {
+        matched = th.caps.slice();
+        matched[1] = pos;
+        break; // lower-priority threads cannot win any more
+      }
+      if (cp < 0) continue;
+      const ok = inst.op === 'char' ? inst.cp === cp || (inst.fold && caseVariants(cp).includes(inst.cp)) : inst.op === 'class' ? classMatches(inst.cls, cp) : inst.op === 'any' && (inst.nl || cp !== 10);
+      if (ok) add(nlist, nextId, th.pc + 1, next, th.caps);
+    }
+    if (cp < 0) break;
+    [clist, nlist] = [nlist, clist];
+    nlist.length = 0;
+    listId = nextId;
+    pos = next;
+  }
+  return matched;
+}
+
+// ---------------------------------------------------------------------------
+
+/** Inputs up to this many UTF-16 units may use the backtracking engine. */
+const NATIVE_MAX_INPUT = 4096;
+
+/**
+ * Could backtracking on this pattern take more than quadratic time? True for
+ * repetitions of something that itself repeats or alternates, and for more than
+ * one unbounded (or long) repetition.
+ */
+function backtrackingRisk(root: Node): boolean {
+  let unbounded = 0;
+  let nested = false;
+  const walk = (n: Node, inRep: boolean): void => {
+    switch (n.t) {
+      case 'rep':
+        if (inRep) nested = true;
+        if (n.max === -1 || n.max > 16) unbounded++;
+        walk(n.node, true);
+        return;
+      case 'alt':
+        if (inRep) nested = true;
+        n.items.forEach((x) => walk(x, inRep));
+        return;
+      case 'cat':
+        n.items.forEach((x) => walk(x, inRep));
+        return;
+      case 'cap':
+        walk(n.node, inRep);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(root, false);
+  return nested || unbounded > 1;
+}
+
+function foldable(n: Node): boolean[] {
+  switch (n.t) {
+    case 'lit':
+      return [n.fold];
+    case 'class':
+      return [n.cls.fold];
+    case 'cat':
+    case 'alt':
+      return n.items.flatMap(foldable);
+    case 'rep':
+    case 'cap':
+      return foldable(n.node);
+    default:
+      return [];
+  }
+}
+
+export class CompiledRegex {
+  /** Capture group names by index (index 0 is the whole match). */
+  readonly names: (string | undefined)[];
+  private readonly re: RegExp;
+  private readonly prog: Inst[];
+  private readonly risky: boolean;
+  private readonly anchored: boolean;
 
   constructor(pattern: string) {
-    this.p = pattern;
-    const m = /^\(\?([imsU]+)\)/.exec(pattern);
-    this.globalI = !!m && m[1]!.includes('i') && !/\(\?[a-zA-Z]*-[a-zA-Z]*i/.test(pattern);
+    const { root, names } = parseRE2(pattern);
+    this.names = names;
+    const folds = foldable(root);
+    // JS's `i` flag when case-insensitivity covers the whole pattern, emulated otherwise
+    const globalI = folds.length > 0 && folds.every(Boolean);
+    this.re = new RegExp(toSource(root, !globalI, names), globalI ? 'gui' : 'gu');
+    const c = new Compiler(pattern);
+    c.compile(root);
+    c.prog.push({ op: 'match' });
+    this.prog = c.prog;
+    this.risky = backtrackingRisk(root);
+    this.anchored = root.t === 'assert' ? root.kind === 'bot' : root.t === 'cat' && root.items[0]?.t === 'assert' && root.items[0].kind === 'bot';
   }
 
-  private cp(): number {
-    return this.p.codePointAt(this.i)!;
-  }
-
-  private err(code: string, arg: string): never {
-    throw new RegexSyntaxError(code, arg);
-  }
-
-  translate(): string {
-    const out = this.alternation({ i: false, m: false, s: false, U: false }, 0);
-    if (this.i < this.p.length) this.err('unexpected )', this.p);
-    return out;
-  }
-
-  /** Parses until `)` or end; returns the JS source. */
-  private alternation(flags: Flags, depth: number): string {
-    let out = '';
-    let canRepeat = false;
-    let lastWasRepeat = false;
-    const p = this.p;
-    while (this.i < p.length) {
-      const c = p[this.i]!;
-      if (c === ')') {
-        if (depth === 0) this.err('unexpected )', p);
-        return out;
-      }
-      if (c === '|') {
-        this.i++;
-        out += '|';
-        canRepeat = false;
-        lastWasRepeat = false;
-        continue;
-      }
-      if (c === '*' || c === '+' || c === '?' || (c === '{' && this.repeatAhead())) {
-        const start = this.i;
-        let q: string;
-        if (c === '{') {
-          const m = /^\{(\d+)(,(\d*))?\}/.exec(p.slice(this.i))!;
-          const min = Number(m[1]);
-          const max = m[2] === undefined ? min : m[3] === '' ? -1 : Number(m[3]);
-          if (min > 1000 || max > 1000 || (max >= 0 && max < min)) this.err('invalid repeat count', m[0]);
-          q = m[0];
-          this.i += m[0].length;
-        } else {
-          q = c;
-          this.i++;
-        }
-        let lazy = false;
-        if (p[this.i] === '?') {
-          lazy = true;
-          this.i++;
-        }
-        const opText = p.slice(start, this.i);
-        if (!canRepeat) this.err('missing argument to repetition operator', opText);
-        if (lastWasRepeat) this.err('invalid nested repetition operator', p.slice(start - 1, this.i));
-        if (flags.U) lazy = !lazy;
-        out += q + (lazy ? '?' : '');
-        lastWasRepeat = true;
-        continue;
-      }
-      lastWasRepeat = false;
-      const atom = this.atom(flags, depth);
-      if (atom === null) {
-        canRepeat = false;
-        continue;
-      }
-      out += atom.src;
-      canRepeat = atom.repeatable;
+  /** The leftmost-first match at or after pos. */
+  exec(s: string, pos: number): Match | null {
+    if (!this.risky && s.length <= NATIVE_MAX_INPUT) {
+      this.re.lastIndex = pos;
+      const m = this.re.exec(s);
+      return m ? { index: m.index, end: m.index + m[0].length, groups: [...m] } : null;
     }
-    if (depth > 0) this.err('missing closing )', p);
-    return out;
+    const caps = pikeSearch(this.prog, this.names.length * 2, s, pos, this.anchored);
+    if (!caps) return null;
+    const groups: (string | undefined)[] = [];
+    for (let k = 0; k < this.names.length; k++) {
+      const a = caps[2 * k]!;
+      const b = caps[2 * k + 1]!;
+      groups.push(a >= 0 && b >= 0 ? s.slice(a, b) : undefined);
+    }
+    return { index: caps[0]!, end: caps[1]!, groups };
   }
 
-  private repeatAhead(): boolean {
-    return /^\{\d+(,\d*)?\}/.test(this.p.slice(this.i));
-  }
-
-  /** One atom; null when it only changed flags. */
-  private atom(flags: Flags, depth: number): { src: string; repeatable: boolean } | null {
-    const p = this.p;
-    const c = p[this.i]!;
-    switch (c) {
-      case '(':
-        return this.group(flags, depth);
-      case '[':
-        return { src: this.charClass(flags), repeatable: true };
-      case '.':
-        this.i++;
-        return { src: flags.s ? '[\\s\\S]' : '[^\\n]', repeatable: true };
-      case '^':
-        this.i++;
-        return { src: flags.m ? '(?<![^\\n])' : '^', repeatable: false };
-      case '$':
-        this.i++;
-        return { src: flags.m ? '(?![^\\n])' : '$', repeatable: false };
-      case '\\':
-        return this.escape(flags);
-    }
-    const cp = this.cp();
-    this.i += cp > 0xffff ? 2 : 1;
-    return { src: this.lit(cp, flags), repeatable: true };
-  }
-
-  private lit(cp: number, flags: Flags): string {
-    if (flags.i && !this.globalI) {
-      const ch = String.fromCodePoint(cp);
-      const lo = ch.toLowerCase();
-      const up = ch.toUpperCase();
-      if (lo !== up && [...lo].length === 1 && [...up].length === 1) {
-        return '[' + literal(lo.codePointAt(0)!) + literal(up.codePointAt(0)!) + ']';
-      }
-    }
-    return literal(cp);
-  }
-
-  private group(flags: Flags, depth: number): { src: string; repeatable: boolean } | null {
-    const p = this.p;
-    this.i++; // (
-    if (p[this.i] === '?') {
-      const rest = p.slice(this.i);
-      const named = /^\?P?<([A-Za-z0-9_]+)>/.exec(rest);
-      if (named) {
-        this.i += named[0].length;
-        this.groupCount++;
-        this.names.push(named[1]);
-        const inner = this.alternation({ ...flags }, depth + 1);
-        this.i++;
-        return { src: `(?<${named[1]}>${inner})`, repeatable: true };
-      }
-      if (rest.startsWith('?P<') || rest.startsWith('?<')) {
-        const close = rest.indexOf('>');
-        this.err('invalid named capture', close === -1 ? p.slice(this.i - 1) : p.slice(this.i - 1, this.i + close + 1));
-      }
-      const fm = /^\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])/.exec(rest);
-      if (!fm || /[^imsU]/.test((fm[1] ?? '') + (fm[2] ?? '')) || (fm[2] !== undefined && fm[2] === '')) {
-        this.err('invalid or unsupported Perl syntax', p.slice(this.i - 1, this.i + 2));
-      }
-      const next = { ...flags };
-      for (const f of fm[1]!) next[f as keyof Flags] = true;
-      for (const f of fm[2] ?? '') next[f as keyof Flags] = false;
-      this.i += fm[0].length;
-      if (fm[3] === ')') {
-        Object.assign(flags, next);
-        return null;
-      }
-      const inner = this.alternation(next, depth + 1);
-      this.i++;
-      return { src: `(?:${inner})`, repeatable: true };
-    }
-    this.groupCount++;
-    this.names.push(undefined);
-    const inner = this.alternation({ ...flags }, depth + 1);
-    this.i++;
-    return { src: `(${inner})`, repeatable: true };
-  }
-
-  /** Escapes outside classes. */
-  private escape(flags: Flags): { src: string; repeatable: boolean } {
-    const p = this.p;
-    const start = this.i;
-    this.i++;
-    if (this.i >= p.length) this.err('trailing backslash at end of expression', '');
-    const c = p[this.i]!;
-    switch (c) {
-      case 'A':
-        this.i++;
-        return { src: '^', repeatable: false };
-      case 'z':
-        this.i++;
-        return { src: '$', repeatable: false };
-      case 'b':
-      case 'B':
-        this.i++;
-        return { src: '\\' + c, repeatable: false };
-      case 'Q': {
-        const end = p.indexOf('\\E', this.i + 1);
-        const text = end === -1 ? p.slice(this.i + 1) : p.slice(this.i + 1, end);
-        this.i = end === -1 ? p.length : end + 2;
-        return { src: [...text].map((ch) => this.lit(ch.codePointAt(0)!, flags)).join(''), repeatable: true };
-      }
-    }
-    this.i = start;
-    const item = this.classEscape();
-    const single = /^\\u\{([0-9a-f]+)\}$/.exec(item);
-    return { src: single ? this.lit(parseInt(single[1]!, 16), flags) : item, repeatable: true };
-  }
-
-  /**
-   * An escape valid both inside and outside classes, at this.i (the backslash).
-   * Returns JS source: a class `[...]`, `\p{..}`, or a single literal.
-   */
-  private classEscape(inClass = false): string {
-    const p = this.p;
-    const start = this.i;
-    this.i++;
-    if (this.i >= p.length) this.err('trailing backslash at end of expression', '');
-    const c = p[this.i]!;
-    this.i++;
-    const perl = PERL_CLASSES[c.toLowerCase()];
-    if (perl) {
-      const neg = c !== c.toLowerCase();
-      return inClass && !neg ? perl : `[${neg ? '^' : ''}${perl}]`;
-    }
-    switch (c) {
-      case 'a':
-        return hexEscape(7);
-      case 'f':
-        return hexEscape(12);
-      case 't':
-        return hexEscape(9);
-      case 'n':
-        return hexEscape(10);
-      case 'r':
-        return hexEscape(13);
-      case 'v':
-        return hexEscape(11);
-      case 'x': {
-        const m = /^\{([0-9A-Fa-f]+)\}|^([0-9A-Fa-f]{2})/.exec(p.slice(this.i));
-        if (!m) this.err('invalid escape sequence', p.slice(start, this.i + 2));
-        this.i += m[0].length;
-        const v = parseInt(m[1] ?? m[2]!, 16);
-        if (v > 0x10ffff) this.err('invalid escape sequence', p.slice(start, this.i));
-        return hexEscape(v);
-      }
-      case 'p':
-      case 'P': {
-        let name: string;
-        if (p[this.i] === '{') {
-          const close = p.indexOf('}', this.i);
-          if (close === -1) this.err('invalid character class range', p.slice(start));
-          name = p.slice(this.i + 1, close);
-          this.i = close + 1;
-        } else {
-          if (this.i >= p.length) this.err('invalid character class range', p.slice(start));
-          name = p[this.i]!;
-          this.i++;
-        }
-        let neg = c === 'P';
-        if (name.startsWith('^')) {
-          neg = !neg;
-          name = name.slice(1);
-        }
-        let prop: string;
-        if (name === 'Any') return neg ? '[^\\s\\S]' : '[\\s\\S]';
-        if (UNICODE_CATEGORIES.has(name)) prop = name;
-        else {
-          prop = `Script=${name}`;
-          try {
-            new RegExp(`\\p{${prop}}`, 'u');
-          } catch {
-            this.err('invalid character class range', p.slice(start, this.i));
-          }
-        }
-        return `\\${neg ? 'P' : 'p'}{${prop}}`;
-      }
-    }
-    if (c >= '0' && c <= '7') {
-      // Octal escapes; \0 alone and \1-\7 as backreferences are not RE2.
-      const m = /^[0-7]{0,2}/.exec(p.slice(this.i))!;
-      if (c !== '0' && m[0].length === 0) this.err('invalid escape sequence', p.slice(start, this.i));
-      this.i += m[0].length;
-      return hexEscape(parseInt(c + m[0], 8));
-    }
-    const cp = c.codePointAt(0)!;
-    if (cp < 0x80 && !/[0-9A-Za-z]/.test(c)) return hexEscape(cp);
-    this.err('invalid escape sequence', p.slice(start, this.i));
-  }
-
-  /** `[...]` → a JS class. */
-  private charClass(flags: Flags): string {
-    const p = this.p;
-    const start = this.i;
-    this.i++;
-    let neg = false;
-    if (p[this.i] === '^') {
-      neg = true;
-      this.i++;
-    }
-    const parts: string[] = [];
-    const ranges: [number, number][] = [];
-    let first = true;
-    for (;;) {
-      if (this.i >= p.length) this.err('missing closing ]', p.slice(start));
-      const c = p[this.i]!;
-      if (c === ']' && !first) {
-        this.i++;
-        break;
-      }
-      first = false;
-      if (c === '[' && p[this.i + 1] === ':') {
-        const m = /^\[:(\^?)([a-z]+):\]/.exec(p.slice(this.i));
-        if (m) {
-          const cls = POSIX_CLASSES[m[2]!];
-          if (!cls) this.err('invalid character class range', m[0]);
-          this.i += m[0].length;
-          // A negated POSIX class inside a class needs a nested negation, which JS
-          // (without the v flag) lacks; expand its complement instead.
-          parts.push(m[1] ? complementClass(cls) : cls);
-          continue;
-        }
-      }
-      let lo: number;
-      if (c === '\\') {
-        const item = this.classEscape(true);
-        const single = /^\\u\{([0-9a-f]+)\}$/.exec(item);
-        if (!single && item.length !== 1) {
-          parts.push(item.startsWith('[^') ? complementClass(item.slice(2, -1)) : item.startsWith('[') ? item.slice(1, -1) : item);
-          continue;
-        }
-        lo = single ? parseInt(single[1]!, 16) : item.codePointAt(0)!;
-      } else {
-        lo = this.cp();
-        this.i += lo > 0xffff ? 2 : 1;
-      }
-      let hi = lo;
-      if (p[this.i] === '-' && this.i + 1 < p.length && p[this.i + 1] !== ']') {
-        this.i++;
-        if (p[this.i] === '\\') {
-          const item = this.classEscape(true);
-          const single = /^\\u\{([0-9a-f]+)\}$/.exec(item);
-          if (!single && item.length !== 1) this.err('invalid character class range', p.slice(start, this.i));
-          hi = single ? parseInt(single[1]!, 16) : item.codePointAt(0)!;
-        } else {
-          hi = this.cp();
-          this.i += hi > 0xffff ? 2 : 1;
-        }
-        if (hi < lo) this.err('invalid character class range', `${String.fromCodePoint(lo)}-${String.fromCodePoint(hi)}`);
-      }
-      ranges.push([lo, hi]);
-    }
-    const all = flags.i && !this.globalI ? ranges.flatMap(([a, b]) => foldRanges(a, b)) : ranges;
-    for (const [a, b] of all) parts.push(a === b ? literal(a) : `${literal(a)}-${literal(b)}`);
-    if (parts.length === 0) return neg ? '[\\s\\S]' : '[^\\s\\S]';
-    return `[${neg ? '^' : ''}${parts.join('')}]`;
+  test(s: string): boolean {
+    return this.exec(s, 0) !== null;
   }
 }
 
-/** The complement of a class body (a list of ranges in JS class syntax) as a class body. */
-function complementClass(body: string): string {
-  const re = new RegExp(`[${body}]`, 'u');
-  const ranges: [number, number][] = [];
-  let start = -1;
-  for (let cp = 0; cp <= 0x80; cp++) {
-    const inside = cp < 0x80 && re.test(String.fromCodePoint(cp));
-    if (!inside && start === -1) start = cp;
-    if (inside && start !== -1) {
-      ranges.push([start, cp - 1]);
-      start = -1;
-    }
-  }
-  ranges.push([start === -1 ? 0x80 : start, 0x10ffff]);
-  return ranges.map(([a, b]) => (a === b ? literal(a) : `${literal(a)}-${literal(b)}`)).join('');
-}
-
-export interface CompiledRegex {
-  re: RegExp;
-  /** Capture group names by index (index 0 is the whole match). */
-  names: (string | undefined)[];
-}
-
-/** Translates and compiles a Go regexp; throws RegexSyntaxError. */
+/** Parses and compiles a Go regexp; throws RegexSyntaxError. */
 export function compileRE2(pattern: string): CompiledRegex {
-  const t = new Translator(pattern);
-  const src = t.translate();
-  try {
-    return { re: new RegExp(src, t.globalI ? 'gui' : 'gu'), names: t.names };
-  } catch (e) {
-    throw new RegexSyntaxError('invalid or unsupported Perl syntax', pattern + ` (${(e as Error).message})`);
-  }
+  return new CompiledRegex(pattern);
 }
 
 const cache = new Map<string, CompiledRegex>();
@@ -478,36 +430,28 @@ export function quoteMeta(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
-function execAt(re: RegExp, s: string, pos: number): RegExpExecArray | null {
-  re.lastIndex = pos;
-  return re.exec(s);
-}
-
 function advance(s: string, pos: number): number {
   if (pos >= s.length) return pos + 1;
-  const cp = s.codePointAt(pos)!;
-  return pos + (cp > 0xffff ? 2 : 1);
+  return pos + (s.codePointAt(pos)! > 0xffff ? 2 : 1);
 }
 
 /** Go's allMatches: successive non-overlapping matches; n < 0 means all. */
-export function findAll(c: CompiledRegex, s: string, n: number): RegExpExecArray[] {
-  const out: RegExpExecArray[] = [];
+export function findAll(c: CompiledRegex, s: string, n: number): Match[] {
+  const out: Match[] = [];
   if (n < 0) n = s.length + 1;
   let pos = 0;
   let prevMatchEnd = -1;
   while (out.length < n && pos <= s.length) {
-    const m = execAt(c.re, s, pos);
+    const m = c.exec(s, pos);
     if (!m) break;
-    const start = m.index;
-    const end = start + m[0].length;
     let accept = true;
-    if (end === pos) {
-      if (start === prevMatchEnd) accept = false;
+    if (m.end === pos) {
+      if (m.index === prevMatchEnd) accept = false;
       pos = advance(s, pos);
     } else {
-      pos = end;
+      pos = m.end;
     }
-    prevMatchEnd = end;
+    prevMatchEnd = m.end;
     if (accept) out.push(m);
   }
   return out;
@@ -521,15 +465,15 @@ export function regexSplit(c: CompiledRegex, pattern: string, s: string): string
   let end = 0;
   for (const m of findAll(c, s, -1)) {
     end = m.index;
-    if (m.index + m[0].length !== 0) out.push(s.slice(beg, end));
-    beg = m.index + m[0].length;
+    if (m.end !== 0) out.push(s.slice(beg, end));
+    beg = m.end;
   }
   if (end !== s.length) out.push(s.slice(beg));
   return out;
 }
 
 /** Go's Regexp.Expand for a replacement template ($1, ${1}, $name, ${name}, $$). */
-function expand(template: string, m: RegExpExecArray, names: (string | undefined)[]): string {
+function expand(template: string, m: Match, names: (string | undefined)[]): string {
   let out = '';
   let i = 0;
   while (i < template.length) {
@@ -564,13 +508,8 @@ function expand(template: string, m: RegExpExecArray, names: (string | undefined
       out += '$'; // malformed: Go copies the `$` literally
       continue;
     }
-    if (/^\d+$/.test(name)) {
-      const k = Number(name);
-      if (k < m.length) out += m[k] ?? '';
-    } else {
-      const k = names.indexOf(name);
-      if (k > 0) out += m[k] ?? '';
-    }
+    const k = /^\d+$/.test(name) ? Number(name) : names.indexOf(name);
+    if (k >= 0 && (k > 0 || /^\d+$/.test(name))) out += m.groups[k] ?? '';
   }
   return out;
 }
@@ -581,16 +520,14 @@ export function replaceAllString(c: CompiledRegex, s: string, template: string):
   let lastMatchEnd = 0;
   let searchPos = 0;
   while (searchPos <= s.length) {
-    const m = execAt(c.re, s, searchPos);
+    const m = c.exec(s, searchPos);
     if (!m) break;
-    const start = m.index;
-    const end = start + m[0].length;
-    out += s.slice(lastMatchEnd, start);
-    if (end > lastMatchEnd || start === 0) out += expand(template, m, c.names);
-    lastMatchEnd = end;
+    out += s.slice(lastMatchEnd, m.index);
+    if (m.end > lastMatchEnd || m.index === 0) out += expand(template, m, c.names);
+    lastMatchEnd = m.end;
     const next = advance(s, searchPos);
-    if (next > end) searchPos = next;
-    else searchPos = end;
+    searchPos = next > m.end ? next : m.end;
   }
   return out + s.slice(lastMatchEnd);
 }
+

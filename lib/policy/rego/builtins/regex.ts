@@ -137,9 +137,7 @@ export const regexBuiltins: BuiltinDef[] = [
     }
   }),
   builtin('regex.match', 2, ([p, s]) => {
-    const c = getRegex(str(p!, 1));
-    c.re.lastIndex = 0;
-    return c.re.test(str(s!, 2));
+    return getRegex(str(p!, 1)).test(str(s!, 2));
   }),
   builtin('regex.split', 2, ([p, s]) => {
     const pattern = str(p!, 1);
@@ -149,13 +147,13 @@ export const regexBuiltins: BuiltinDef[] = [
     const pattern = str(p!, 1);
     const text = str(s!, 2);
     const count = smallInt(n!, 3);
-    return findAll(getRegex(pattern), text, count).map((m) => m[0]);
+    return findAll(getRegex(pattern), text, count).map((m) => m.groups[0]!);
   }),
   builtin('regex.find_all_string_submatch_n', 3, ([p, s, n]) => {
     const pattern = str(p!, 1);
     const text = str(s!, 2);
     const count = smallInt(n!, 3);
-    return findAll(getRegex(pattern), text, count).map((m) => [...m].map((g) => g ?? ''));
+    return findAll(getRegex(pattern), text, count).map((m) => m.groups.map((g) => g ?? ''));
   }),
   builtin('regex.replace', 3, ([s, p, r]) => {
     const text = str(s!, 1);
@@ -170,9 +168,7 @@ export const regexBuiltins: BuiltinDef[] = [
     const end = str(e!, 4);
     if (start.length !== 1) throw new EvalError(`start delimiter has to be exactly one character long but is ${Buffer.byteLength(start)} long`);
     if (end.length !== 1) throw new EvalError(`end delimiter has to be exactly one character long but is ${Buffer.byteLength(start)} long`);
-    const c = getRegex(templateRegex(pattern, start, end));
-    c.re.lastIndex = 0;
-    return c.re.test(text);
+    return getRegex(templateRegex(pattern, start, end)).test(text);
   }),
   builtin('regex.globs_match', 2, ([a, b]) => globsIntersect(str(a!, 1), str(b!, 2))),
   builtin('glob.match', 3, ([p, d, m]) => {
