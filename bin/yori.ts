@@ -112,6 +112,13 @@ await yargs(hideBin(process.argv))
       return alertsTestCommand(config(argv).config);
     }),
   )
+  .command('admin <action>', 'the admin UI', (y: Argv) =>
+    y.positional('action', { choices: ['hash-password'] as const, demandOption: true, describe: 'hash-password: read a password on stdin, print admin.password_hash' }),
+    run(async () => {
+      const { hashPasswordCommand } = await import('../lib/web/auth.js');
+      return hashPasswordCommand();
+    }),
+  )
   .command('pf <action>', 'pf anchor rules and the AI-host address table', (y: Argv) =>
     y
       .positional('action', { choices: ['render', 'enable', 'disable', 'status', 'refresh'] as const, demandOption: true })

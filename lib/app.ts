@@ -1,7 +1,7 @@
 /**
  * The composition root of `yori start`: config → logger → audit DB and writer → device
  * directory → alerts → policies → usage counters → addons → data path (startGateway) →
- * pf table refresher. Tests start the whole thing with `startYori` on port 0; `runYori` adds
+ * dashboard and admin API → audit retention → pf table refresher. Tests start the whole thing with `startYori` on port 0; `runYori` adds
  * the process lifecycle (signals).
  *
  * Shutdown order matters: the data path drains first (so every exchange reaches the audit
@@ -24,6 +24,8 @@ import { createLogger, type Logger } from './log.js';
 import { startPfRefresher, type PfRefresher } from './pf/index.js';
 import { PolicySet } from './policy/policy-set.js';
 import { UsageCounters } from './policy/usage.js';
+import { loadOrCreateCA } from './tls/ca.js';
+import { registerDashboard } from './web/dashboard.js';
 
 export interface Yori {
   gateway: Gateway;
@@ -92,14 +94,39 @@ export async function startYori(config: Config, opts: YoriOptions = {}): Promise
   usage.seed(usageSeedRows(db, usage.seedSince(t0)), t0);
   const hooks = createAddons({ config, devices, policies, usage, writer, alerts, seenClients: knownClients(db), now });
 
+  /** Undoes the steps above when a later one fails (a port in use, a bad admin password). */
+  const abandon = async () => {
+    policies.close();
+    devices.stop();
+    await writer.close();
+    await alerts.close();
+    db.close();
+  };
   let gateway: Gateway;
   try {
     gateway = await startGateway(config, { hooks, logger, ...(opts.peek ? { peek: opts.peek } : {}) });
   } catch (e) {
-    policies.close();
-    devices.stop();
-    await writer.close();
-    db.close();
+    await abandon();
+    throw e;
+  }
+
+  let dashboard: { close(): void };
+  try {
+    dashboard = registerDashboard(gateway.admin, gateway.adminServer, {
+      config,
+      db,
+      alerts: alertStore,
+      feed: { writer, dispatcher: alerts },
+      devices,
+      policies: () => policies.status(),
+      // startGateway created or loaded the CA; this reads the same files.
+      ca: loadOrCreateCA(config.ca.dir),
+      logger,
+      now,
+    });
+  } catch (e) {
+    await gateway.close();
+    await abandon();
     throw e;
   }
 
@@ -127,6 +154,7 @@ export async function startYori(config: Config, opts: YoriOptions = {}): Promise
       await policies.reconfigure(next.policy.mode, next.policy.data);
     },
     async close() {
+      dashboard.close();
       await gateway.close();
       retention.stop();
       pf?.stop();

@@ -19,6 +19,11 @@ const NS_GATEWAY = `yori-g${id}`;
 const GATEWAY_IP = '10.231.0.1';
 const CLIENT_IP = '10.231.0.2';
 const TRANSPARENT_PORT = 8443;
+/**
+ * The helper processes load TypeScript the way this test process does (tap's loader, whose
+ * source maps its coverage merge understands; tsx when run by hand).
+ */
+const NODE_ARGS = process.execArgv.some((a) => a.includes('@tapjs/')) ? process.execArgv : ['--import', 'tsx'];
 
 function run(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -96,7 +101,7 @@ t.test('transparent path through an iptables REDIRECT between network namespaces
   run('ip', ['netns', 'exec', NS_GATEWAY, 'iptables', '-t', 'nat', '-A', 'PREROUTING', '-i', 'yg0', '-p', 'tcp', '--dport', '443',
     '-j', 'REDIRECT', '--to-ports', String(TRANSPARENT_PORT)]);
 
-  const gateway = spawn('ip', ['netns', 'exec', NS_GATEWAY, process.execPath, '--import', 'tsx', runner, 'gateway', String(TRANSPARENT_PORT)], {
+  const gateway = spawn('ip', ['netns', 'exec', NS_GATEWAY, process.execPath, ...NODE_ARGS, runner, 'gateway', String(TRANSPARENT_PORT)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -107,7 +112,7 @@ t.test('transparent path through an iptables REDIRECT between network namespaces
   const ready = await out.next((o) => o.ready === true);
   t.equal(ready.transparentPort, TRANSPARENT_PORT);
 
-  const client = spawn('ip', ['netns', 'exec', NS_CLIENT, process.execPath, '--import', 'tsx', runner, 'client', GATEWAY_IP, String(ready.caFile)], {
+  const client = spawn('ip', ['netns', 'exec', NS_CLIENT, process.execPath, ...NODE_ARGS, runner, 'client', GATEWAY_IP, String(ready.caFile)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -163,3 +163,44 @@ t.test('glob.match (gobwas/glob)', async (t) => {
   t.equal(call('glob.quote_meta', '*.github.com'), '\\*.github.com');
   t.equal(call('glob.quote_meta', '[a]{b,c}?\\'), '\\[a\\]\\{b,c\\}\\?\\\\');
 });
+
+t.test('the linear-time engine agrees with the backtracking engine', async (t) => {
+  const cases: [string, string][] = [
+    ['a(x*)b', '-ab-axxb-'], ['[^aouiye]([aouiye])([^aouiye])?', 'somestri'], ['(a|ab)(c|bcd)(d*)', 'abcd'],
+    ['(a+)(b+)?', 'aaabbb aab'], ['x*', 'abc'], ['(?i)straße', 'STRAßE'], ['a(?i:[b-c])', 'aB'],
+    ['\\bfoo\\b', 'a foo b foobar'], ['(?m)^b$', 'a\nb\nc'], ['(?s)a.b', 'a\nb'], ['a.b', 'a\nb a😀b'],
+    ['😀+', 'x😀😀y'], ['[😀-😂]', 'a😁'], ['\\pL+', 'äöα1'], ['[^\\pL]+', 'äö12α'], ['(?P<y>\\d+)-(\\d+)?', '12- 3-4'],
+    ['a{2,3}?', 'aaaa'], ['(a*)*', 'aaa'], ['(a*)+b', 'aab'], ['(?U)a+', 'aaa'], ['(a|b)*c', 'ababc'], ['^', 'abc'],
+    ['$', 'abc'], ['', 'ab'], ['(?:)', 'ab'], ['\\Aab\\z', 'ab'], ['\\Ab', 'ab'], ['(?i)[k]', 'K\u212a'], ['[[:^alpha:]]', 'ab1'],
+    ['(foo|foobar)', 'foobar'], ['(a?)((ab)?)(b?)', 'ab'], ['(a|ab)(bc|c)', 'abc'], ['\\B', 'ab'], ['a{0}b', 'ab'],
+    ['(?i)Ǆ', 'ǅǆ'], ['[^a]', 'a\n'], ['x{2,}', 'xxxxx x'], ['(?:a|b){1,3}?c', 'abac'], ['\\PN', '1a'],
+  ];
+  for (const [p, s] of cases) {
+    const c = compileRE2(p);
+    const all = (f: (s: string, pos: number) => unknown) => {
+      const out: unknown[] = [];
+      for (let pos = 0; pos <= s.length; ) {
+        const m = f.call(c, s, pos) as { end: number } | null;
+        if (!m) break;
+        out.push(m);
+        pos = m.end > pos ? m.end : pos + 1;
+      }
+      return out;
+    };
+    t.same(all(c.execLinear), all(c.execNative), `${p} on ${JSON.stringify(s)}`);
+  }
+});
+
+t.test('long inputs and risky patterns run in linear time', async (t) => {
+  const big = 'a'.repeat(100_000);
+  for (const p of ['(a+)+$', '[a-z]+x', '[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\\.[a-zA-Z]{2,}', '(x|a)*b']) {
+    const t0 = Date.now();
+    t.equal(match(p, big), p === '(a+)+$', p);
+    t.ok(Date.now() - t0 < 10_000, `${p} is fast`);
+  }
+  t.equal(match('(a+)+$', 'a'.repeat(40) + 'b'), false);
+  t.equal(match('(a|aa)+c', 'aaaac'), true);
+  t.same(call('regex.find_n', '(a|b)+', 'xabx ba', -1), ['ab', 'ba']);
+  t.equal(call('regex.replace', big + 'b', 'a+b', 'x'), 'x');
+  t.match(err('regex.match', '((((a{100}){100}){100}){100})', 'a'), /expression too large/);
+});

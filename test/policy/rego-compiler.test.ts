@@ -106,3 +106,74 @@ t.test('packages() and rules()', async (t) => {
   t.throws(() => p.prepare('x := '), { code: 'rego_parse_error' });
   t.throws(() => p.prepare('x := nope(1)'), { message: 'query:1:6: rego_type_error: undefined function nope' });
 });
+
+t.test('METADATA annotations and rego.metadata.*', async (t) => {
+  const p = compileModules([
+    {
+      name: 'a.rego',
+      source: `# METADATA
+# scope: subpackages
+# organizations: [YORI]
+package yori
+`,
+    },
+    {
+      name: 'b.rego',
+      source: `# METADATA
+# title: bedtime
+package yori.bed
+
+# METADATA
+# scope: document
+# description: the decision
+# related_resources:
+# - https://example.com/doc
+# - {ref: "https://example.com/x", description: x}
+deny contains "a" if false
+
+# METADATA
+# authors:
+# - Alice <alice@example.com>
+# - <bob@example.com>
+# - Carol
+# custom: {severity: high}
+deny contains m if m := rego.metadata.rule()
+
+chain := rego.metadata.chain()
+
+# a normal comment
+plain if rego.metadata.chain()
+`,
+    },
+  ]);
+  const r = p.prepare('d := data.yori.bed.deny; c := data.yori.bed.chain').eval();
+  t.same(r.results[0]!.d, [
+    {
+      authors: [{ name: 'Alice', email: 'alice@example.com' }, { email: 'bob@example.com' }, { name: 'Carol' }],
+      custom: { severity: 'high' },
+      scope: 'rule',
+    },
+  ]);
+  t.same(r.results[0]!.c, [
+    { path: ['yori', 'bed', 'chain'] },
+    { path: ['yori', 'bed'], annotations: { scope: 'package', title: 'bedtime' } },
+    { path: ['yori'], annotations: { scope: 'subpackages', organizations: ['YORI'] } },
+  ]);
+  t.same(p.prepare('x := data.yori.bed.plain; y := rego.metadata.rule(); z := rego.metadata.chain()').eval().results, [
+    { x: true, y: {}, z: [] },
+  ]);
+  const docChain = compileModules([
+    {
+      name: 'c.rego',
+      source: 'package q\n# METADATA\n# scope: document\n# description: doc\np := 1 if false\np := rego.metadata.chain()',
+    },
+  ]);
+  t.same(docChain.prepare('x := data.q.p').eval().results[0]!.x, [
+    { path: ['q', 'p'] },
+    { path: ['q', 'p'], annotations: { scope: 'document', description: 'doc' } },
+  ]);
+  t.match(compileError('package p\n# METADATA\n# title: [\np := 1'), /^m0\.rego:2:1: rego_parse_error: yaml: /);
+  t.equal(compileError('package p\n# METADATA\n# - 1\np := 1'), 'm0.rego:2:1: rego_parse_error: yaml: the METADATA block must be a mapping');
+  t.equal(compileError('package p\n# METADATA\n# scope: everything\np := 1'), "m0.rego:2:1: rego_parse_error: invalid annotation scope 'everything'");
+  t.equal(compileError('package p\np := rego.metadata.rule(1)'), 'm0.rego:2:6: rego_type_error: rego.metadata.rule: arity mismatch\n\thave: 1 operand(s)\n\twant: 0');
+});

@@ -3,7 +3,7 @@
 // unification, comprehensions, `with`, conflicts, built-in errors.
 
 import t from 'tap';
-import { compileModules, type EvalOptions, type QueryResult } from '../../lib/policy/rego/index.js';
+import { compileModules, parseTerm, type EvalOptions, type QueryResult } from '../../lib/policy/rego/index.js';
 import { RegoObject, RegoSet, fromJSON } from '../../lib/policy/rego/value.js';
 
 function run(src: string | string[], query: string, opts?: EvalOptions): QueryResult {
@@ -270,4 +270,18 @@ s if { a := 1; { a := 2; a > 1 } and a == 1 }
   t.equal(value(src, 'x := data.p.q', { input: { a: true, b: 1 } }), true);
   t.same(value(src, 'x := data.p.r'), [1]);
   t.equal(value(src, 'x := data.p.s'), true);
+});
+
+t.test('pathological nesting is an error, not a crash', async (t) => {
+  const deep = '['.repeat(20000) + ']'.repeat(20000);
+  t.throws(() => compileModules([{ name: 'a.rego', source: `package p\np := ${deep}` }]), {
+    message: 'rego_compile_error: policy nested too deeply',
+  });
+  const p = compileModules([{ name: 'a.rego', source: 'package p\np := 1' }]);
+  t.throws(() => p.prepare(`x := ${deep}`), { code: 'rego_compile_error' });
+  t.throws(() => parseTerm(deep), { code: 'rego_compile_error' });
+  let input: unknown = 1;
+  for (let i = 0; i < 20000; i++) input = [input];
+  const r = compileModules([{ name: 'a.rego', source: 'package p\np := count(input)' }]).prepare('x := data.p.p').eval({ input });
+  t.ok(r.error === null || r.error.code === 'eval_internal_error', 'deep input is converted or reported');
 });

@@ -135,6 +135,7 @@ t.test('without a password: loopback only, no login, CSRF still required', async
     t.equal(r.status, 403, host);
     t.match(r.json.error.message, /answers only to localhost/);
   }
+  t.equal((await c.get('/api/session', { host: `rebind.evil.example:${f.port}` })).status, 403, 'not even the CSRF token');
   t.equal((await c.get('/install', { host: `rebind.evil.example:${f.port}` })).status, 200, 'the portal is public');
   const csrf = c.csrf;
   c.csrf = null;

@@ -76,6 +76,9 @@ interface RuleMetadata {
 
 const METADATA_FUNCTIONS = new Set(['rego.metadata.rule', 'rego.metadata.chain']);
 
+/** Functions the engine implements itself rather than the built-in registry. */
+export const ENGINE_FUNCTION_NAMES: readonly string[] = [...ENGINE_FUNCTIONS.keys(), ...METADATA_FUNCTIONS];
+
 class BodyCompiler {
   constructor(
     private readonly c: Compiler,

@@ -401,13 +401,8 @@ function simpleData(c: Ctx, f: Frame, path: CTerm[]): Value | undefined {
 export function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
   const s = simple(c, f, t);
   if (s !== COMPLEX) return s === undefined ? false : vk(s);
+  // Here some variable in `t` is unbound (or a relation is called).
   switch (t.k) {
-    case 'const':
-      return vk(t.v);
-    case 'var': {
-      const v = f[t.slot];
-      return v === undefined ? false : vk(v);
-    }
     case 'input':
       return c.input === undefined ? false : deref(c, f, c.input, t.path, 0, vk);
     case 'data':
@@ -427,15 +422,12 @@ export function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
         return vk(o);
       });
     }
-    case 'compr':
-      return vk(comprehension(c, f, t));
     case 'call':
       if (t.fn.kind === 'builtin' && t.fn.def === null) return print(c, f, t.args, t.loc, () => vk(true));
       return evalArgs(c, f, t.args, (args) => callFn(c, t.fn, args, t.loc, vk));
-    case 'template': {
-      const v = template(c, f, t.parts, t.loc);
-      return v === undefined ? false : vk(v);
-    }
+    default:
+      // An unbound variable has no value.
+      return false;
   }
 }
 

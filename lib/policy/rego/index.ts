@@ -138,7 +138,7 @@ class Policy implements CompiledPolicy {
   ) {}
 
   prepare(query: string): PreparedQuery {
-    return new Prepared(this.program, this.compiler.compileQuery(parseQuery(query)));
+    return nestingGuard(() => new Prepared(this.program, this.compiler.compileQuery(parseQuery(query))));
   }
 
   packages(): string[] {
@@ -152,14 +152,26 @@ class Policy implements CompiledPolicy {
 
 /** Parses and compiles modules. Throws RegoError (parse or compile error). */
 export function compileModules(mods: RegoSource[], opts: CompileOptions = {}): CompiledPolicy {
-  const parsed = mods.map((m) => parseModule(m.source, m.name));
-  const { program, compiler } = compileProgram(parsed, opts);
-  return new Policy(program, compiler);
+  return nestingGuard(() => {
+    const parsed = mods.map((m) => parseModule(m.source, m.name));
+    const { program, compiler } = compileProgram(parsed, opts);
+    return new Policy(program, compiler);
+  });
+}
+
+/** Source nested deeper than the stack allows is a compile error, not a crash. */
+function nestingGuard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof RangeError) throw new RegoError('rego_compile_error', 'policy nested too deeply');
+    throw e;
+  }
 }
 
 /** Parses a ground Rego term (`{"a": {1, 2}}`, `set()`) into a value. */
 export function parseTerm(text: string): Value {
-  return groundValue(parseTermSource(text));
+  return nestingGuard(() => groundValue(parseTermSource(text)));
 }
 
 function groundValue(t: Term): Value {

@@ -281,9 +281,15 @@ function pikeSearch(prog: Inst[], ncap: number, s: string, start: number, anchor
       caps[0] = pos;
       add(clist, listId, 0, pos, caps);
     }
-    if (clist.length === 0) break;
     const cp = pos < s.length ? s.codePointAt(pos)! : -1;
     const next = pos + (cp > 0xffff ? 2 : 1);
+    if (clist.length === 0) {
+      // Nothing alive: stop unless a later start position may still match.
+      if (matched !== null || anchored || cp < 0) break;
+      listId++;
+      pos = next;
+      continue;
+    }
     const nextId = listId + 1;
     for (const th of clist) {
       const inst = prog[th.pc]!;
@@ -385,11 +391,18 @@ export class CompiledRegex {
 
   /** The leftmost-first match at or after pos. */
   exec(s: string, pos: number): Match | null {
-    if (!this.risky && s.length <= NATIVE_MAX_INPUT) {
-      this.re.lastIndex = pos;
-      const m = this.re.exec(s);
-      return m ? { index: m.index, end: m.index + m[0].length, groups: [...m] } : null;
-    }
+    return !this.risky && s.length <= NATIVE_MAX_INPUT ? this.execNative(s, pos) : this.execLinear(s, pos);
+  }
+
+  /** exec on the JavaScript engine (backtracking). */
+  execNative(s: string, pos: number): Match | null {
+    this.re.lastIndex = pos;
+    const m = this.re.exec(s);
+    return m ? { index: m.index, end: m.index + m[0].length, groups: [...m] } : null;
+  }
+
+  /** exec on the Pike VM (linear time). */
+  execLinear(s: string, pos: number): Match | null {
     const caps = pikeSearch(this.prog, this.names.length * 2, s, pos, this.anchored);
     if (!caps) return null;
     const groups: (string | undefined)[] = [];
