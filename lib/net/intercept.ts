@@ -188,7 +188,7 @@ export class InterceptSession {
     this.#gone = true;
     const ex = this.#ex;
     if (ex && this.#phase !== 'tunnel') {
-      this.#upstream?.socket.destroy();
+      this.#detachUpstream()?.socket.destroy();
       this.#finishExchange(ex, ex.error ?? 'client closed the connection', false);
     }
   }
@@ -304,8 +304,6 @@ export class InterceptSession {
       this.destroy();
       return;
     }
-    this.#upstream?.socket.destroy();
-    this.#upstream = null;
     this.#reply(err.status, 'invalid_request', err.message, true);
   }
 

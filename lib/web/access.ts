@@ -10,9 +10,9 @@
  *   equal to the Host when a browser sends one, and mutations need the session's CSRF token in
  *   `x-csrf-token` (a per-process token when there is no login). Another site can neither read
  *   the token nor set that header without a CORS preflight, which this server never grants.
- * - Login: at most `maxFailures` wrong passwords per client address per window (then 429 with
- *   Retry-After), and at most `maxConcurrentLogins` scrypt checks at once, so a flood of guesses
- *   cannot exhaust the router's memory.
+ * - Login: at most 5 wrong passwords per client address per 15 minutes (then 429 with
+ *   Retry-After), and at most MAX_CONCURRENT_LOGINS scrypt checks at once, so a flood of
+ *   guesses cannot exhaust the router's memory.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -30,10 +30,10 @@ export interface AccessOptions {
   /** `listen.admin` host: without a password it must be loopback. */
   adminHost: string;
   logger: Logger;
-  sessions?: SessionStore;
-  limiter?: LoginLimiter;
-  maxConcurrentLogins?: number;
 }
+
+/** scrypt checks allowed at once (each holds 32 MiB with the default cost). */
+const MAX_CONCURRENT_LOGINS = 2;
 
 /** What an authorized request may do next. */
 export interface Grant {
@@ -84,10 +84,9 @@ export function clientAddress(req: IncomingMessage): string {
 
 export class AdminAccess {
   readonly required: boolean;
-  readonly sessions: SessionStore;
+  readonly #sessions = new SessionStore();
+  readonly #limiter = new LoginLimiter();
   readonly #password: PasswordHash | null;
-  readonly #limiter: LoginLimiter;
-  readonly #maxConcurrent: number;
   readonly #log: Logger;
   /** Without a login, one token per process guards mutations. */
   readonly #processCsrf = randomToken();
@@ -99,9 +98,6 @@ export class AdminAccess {
     }
     this.required = opts.password !== null;
     this.#password = opts.password;
-    this.sessions = opts.sessions ?? new SessionStore();
-    this.#limiter = opts.limiter ?? new LoginLimiter();
-    this.#maxConcurrent = opts.maxConcurrentLogins ?? 2;
     this.#log = opts.logger;
   }
 
@@ -111,7 +107,7 @@ export class AdminAccess {
       if (!isLoopback(hostName(req.headers.host ?? ''))) throw forbidden('without an admin password the dashboard answers only to localhost addresses');
       return { csrf: this.#processCsrf, token: null };
     }
-    const session = this.sessions.get(readCookie(req, SESSION_COOKIE));
+    const session = this.#sessions.get(readCookie(req, SESSION_COOKIE));
     if (!session) throw unauthorized();
     return { csrf: session.csrf, token: session.token };
   }
@@ -137,7 +133,7 @@ export class AdminAccess {
     router.get('/api/session', withErrors((req, res) => this.#session(req, res)));
     router.add('POST', '/api/login', withErrors((req, res) => this.#login(req, res)));
     router.add('POST', '/api/logout', this.protect((_req, res, _url, grant) => {
-      if (grant.token) this.sessions.delete(grant.token);
+      if (grant.token) this.#sessions.delete(grant.token);
       sendJson(res, 200, { required: this.required, authenticated: !this.required }, { 'set-cookie': clearedSessionCookie() });
     }));
   }
@@ -167,7 +163,7 @@ export class AdminAccess {
     }
     const body = await readJsonBody(req, 4096);
     if (typeof body.password !== 'string' || body.password === '') throw new HttpError(400, 'bad_request', 'password must be a non-empty string');
-    if (this.#verifying >= this.#maxConcurrent) {
+    if (this.#verifying >= MAX_CONCURRENT_LOGINS) {
       throw new HttpError(429, 'too_many_requests', 'too many logins at once; try again in a moment', { 'retry-after': '1' });
     }
     this.#verifying++;
@@ -183,8 +179,8 @@ export class AdminAccess {
       throw unauthorized('wrong password');
     }
     this.#limiter.succeed(ip);
-    const session = this.sessions.create();
+    const session = this.#sessions.create();
     this.#log.info({ client: ip }, 'admin: logged in');
-    sendJson(res, 200, { required: true, authenticated: true, csrf: session.csrf }, { 'set-cookie': sessionCookie(session.token, this.sessions.maxAgeMs) });
+    sendJson(res, 200, { required: true, authenticated: true, csrf: session.csrf }, { 'set-cookie': sessionCookie(session.token, this.#sessions.maxAgeMs) });
   }
 }

@@ -18,6 +18,8 @@ import type { Labeler } from './usage.js';
 
 export interface EventView extends Omit<AuditRow, 'policy_reasons'> {
   policy_reasons: string[];
+  /** True when prompt_preview was cut to PREVIEW_MAX characters (the CSV export has it whole). */
+  prompt_cut: boolean;
   /** Today's name and person for the device (the recorded ones are client_name and person). */
   device_name: string | null;
   device_person: string | null;
@@ -32,13 +34,30 @@ function reasons(json: string): string[] {
   }
 }
 
+/**
+ * Prompts longer than this are cut in the API and the live feed: with `audit.prompts: full` one
+ * pasted document could otherwise make a page of events (or one live message) megabytes long.
+ */
+export const PREVIEW_MAX = 2000;
+
 export function eventView(row: AuditRow, label: Labeler): EventView {
   const l = label(row.client_ip, { name: row.client_name, person: row.person });
-  return { ...row, policy_reasons: reasons(row.policy_reasons), device_name: l.name, device_person: l.person };
+  const preview = row.prompt_preview;
+  const cut = preview !== null && preview.length > PREVIEW_MAX;
+  // Never end on the first half of a surrogate pair.
+  const end = cut && /[\ud800-\udbff]/.test(preview[PREVIEW_MAX - 1]!) ? PREVIEW_MAX - 1 : PREVIEW_MAX;
+  return {
+    ...row,
+    prompt_preview: cut ? preview.slice(0, end) + '…' : preview,
+    prompt_cut: cut,
+    policy_reasons: reasons(row.policy_reasons),
+    device_name: l.name,
+    device_person: l.person,
+  };
 }
 
 const FILTER_PARAMS = ['device', 'person', 'provider', 'action', 'model', 'mode', 'since', 'until', 'q'] as const;
-export const EVENTS_PARAMS = [...FILTER_PARAMS, 'limit', 'before'] as const;
+const EVENTS_PARAMS = [...FILTER_PARAMS, 'limit', 'before'] as const;
 
 export function eventFilters(q: Query): EventFilters {
   const f: EventFilters = {

@@ -24,7 +24,7 @@ export function badRequest(message: string): HttpError {
   return new HttpError(400, 'bad_request', message);
 }
 
-export function sendError(res: ServerResponse, e: HttpError): void {
+function sendError(res: ServerResponse, e: HttpError): void {
   sendJson(res, e.status, { error: { type: e.type, message: e.message } }, e.headers);
 }
 
@@ -54,7 +54,7 @@ export function cleanText(name: string, value: unknown, max: number): string {
 }
 
 /** Accepts unix ms (digits) or an ISO 8601 date-time with a zone (or a plain date, read as UTC). */
-export function parseTime(name: string, s: string): number {
+function parseTime(name: string, s: string): number {
   if (/^-?\d{1,15}$/.test(s)) return Number(s);
   if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i.test(s)) {
     const ms = Date.parse(s);

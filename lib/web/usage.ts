@@ -135,16 +135,21 @@ export function foldConnections(rows: readonly { ts: number; duration_ms: number
 
 /** Observe-mode usage per device and app, and per person, for connections started in [since, until). */
 export function appUsage(db: Db, since: number, until: number, label: Labeler): AppUsage {
+  // In ts order straight off the index (no sort); each (device, app) group stays in ts order.
   const rows = db.prepare(`SELECT client_ip, client_name, person, provider, ts, duration_ms FROM audit_events
-    WHERE ts >= ? AND ts < ? AND mode = 'observe' ORDER BY client_ip, provider, ts`).all(since, until) as ObservedRow[];
+    WHERE ts >= ? AND ts < ? AND mode = 'observe' ORDER BY ts`).all(since, until) as ObservedRow[];
+  const groups = new Map<string, ObservedRow[]>();
+  for (const r of rows) {
+    const key = `${r.client_ip}\0${r.provider}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
   const devices: DeviceAppUse[] = [];
-  for (let i = 0; i < rows.length; ) {
-    const { client_ip, provider } = rows[i]!;
-    let j = i;
-    while (j < rows.length && rows[j]!.client_ip === client_ip && rows[j]!.provider === provider) j++;
-    const newest = rows[j - 1]!;
-    devices.push({ client_ip, ...label(client_ip, { name: newest.client_name, person: newest.person }), provider, ...foldConnections(rows.slice(i, j), since, until) });
-    i = j;
+  for (const g of groups.values()) {
+    const { client_ip, provider } = g[0]!;
+    const newest = g[g.length - 1]!;
+    devices.push({ client_ip, ...label(client_ip, { name: newest.client_name, person: newest.person }), provider, ...foldConnections(g, since, until) });
   }
   devices.sort((a, b) => b.time_ms - a.time_ms || b.connections - a.connections);
   const people = new Map<string | null, PersonAppUse>();

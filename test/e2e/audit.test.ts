@@ -4,34 +4,23 @@
  * credential ever reaches the database files or the log.
  */
 import t from 'tap';
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { auditDbPath } from '../../lib/audit/store.js';
 import { connectTls, startOrigin, startTlsEcho, testPki } from '../net/fixtures.js';
 import { readAll, readUntil } from '../net/io.js';
 import { fixture } from '../providers/fixtures/harness.js';
-import { chat, memoryLogger, postJson, startTestYori, waitRows } from './helpers.js';
+import { chat, memoryLogger, postJson, readBody, startTestYori, waitRows } from './helpers.js';
 
 const DEVICES = { '127.0.0.1': { name: 'kids-ipad', person: 'alice' } };
-
-function body(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (d: Buffer) => chunks.push(d));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 t.test('one row per exchange: JSON, OpenAI SSE with include_usage, Anthropic SSE, an upstream error, a Gemini JSON stream', async (t) => {
   const chatJson = fixture('openai/chat.json');
   const chatStream = fixture('openai/chat-stream.sse');
   const rateLimited = Buffer.from(JSON.stringify({ error: { type: 'rate_limit_exceeded', message: 'slow down' } }));
   const openai = await startOrigin(t, async (req, res) => {
-    const asked = JSON.parse((await body(req)).toString());
+    const asked = JSON.parse((await readBody(req)).toString());
     if (asked.model === 'gpt-4o-limited') {
       res.writeHead(429, { 'content-type': 'application/json' }).end(rateLimited);
     } else if (asked.stream) {
@@ -45,14 +34,14 @@ t.test('one row per exchange: JSON, OpenAI SSE with include_usage, Anthropic SSE
   });
   const messagesStream = fixture('anthropic/messages-stream.sse');
   const anthropic = await startOrigin(t, async (req, res) => {
-    await body(req);
+    await readBody(req);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
     for (const event of messagesStream.toString().split(/(?<=\n\n)/)) res.write(event);
     res.end();
   }, { host: 'api.anthropic.com' });
   const geminiStream = fixture('gemini/stream-array.json');
   const gemini = await startOrigin(t, async (req, res) => {
-    await body(req);
+    await readBody(req);
     res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
     for (let i = 0; i < geminiStream.length; i += 200) res.write(geminiStream.subarray(i, i + 200));
     res.end();
@@ -115,7 +104,8 @@ t.test('one row per exchange: JSON, OpenAI SSE with include_usage, Anthropic SSE
 });
 
 t.test('secrets never reach audit.db, its WAL, or the log', async (t) => {
-  const rand = (n: number) => Array.from({ length: n }, (_, i) => 'aB3xY7kQ9mZ2'[(i * 7 + n) % 12]).join('');
+  // Random hex: every key shape needs a digit somewhere, and no two secrets share a fragment.
+  const rand = (n: number) => randomBytes(n).toString('hex').slice(0, n);
   const secrets = {
     bearer: `sk-proj-${rand(40)}9Tq`,
     anthropicKey: `sk-ant-api03-${rand(40)}-${rand(8)}AA`,
@@ -126,7 +116,7 @@ t.test('secrets never reach audit.db, its WAL, or the log', async (t) => {
   };
   const origin = (host: string) =>
     startOrigin(t, async (req, res) => {
-      await body(req);
+      await readBody(req);
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': `__Secure-s=${secrets.responseCookie}; Path=/; HttpOnly` });
       res.end(JSON.stringify({ ok: true }));
     }, { host });
@@ -137,7 +127,7 @@ t.test('secrets never reach audit.db, its WAL, or the log', async (t) => {
   const yori = await startTestYori(t, {
     origins: { 'api.openai.com': openai.port, 'api.anthropic.com': anthropic.port, 'generativelanguage.googleapis.com': gemini.port },
     // privacy.rego sees the key in the prompt: the alert it raises must not carry it either.
-    policies: { 'privacy.rego': readFileSync(join(import.meta.dirname, '../../policies/privacy.rego'), 'utf8') },
+    policies: { 'privacy.rego': readFileSync(new URL('../../policies/privacy.rego', import.meta.url), 'utf8') },
     doc: { audit: { prompts: 'full' } },
   }, { logger: log.logger });
 

@@ -100,6 +100,15 @@ export async function startTestYori(t: Test, setup: E2eSetup = {}, opts: YoriOpt
   return test;
 }
 
+/**
+ * The environment for a child YORI (`node --import tsx …`) under tap: without coverage. tsx
+ * transpiles lib/ differently from tap's loader, and merging the child's V8 coverage of the same
+ * files into the parent's corrupts the counts (lines the parent ran show as missed).
+ */
+export function childEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' };
+}
+
 /** Every audit row so far, oldest first (after writing what the writer holds). */
 export function auditRows(yori: Yori): AuditRow[] {
   yori.writer.flush();
@@ -135,6 +144,16 @@ export function memoryLogger(level = 'debug'): { logger: Logger; text: () => str
     },
   });
   return { logger: createLogger(level, sink), text: () => text };
+}
+
+/** The whole body of a request or response. */
+export function readBody(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
 }
 
 /** A JSON POST through the transparent port as if to `host`. */

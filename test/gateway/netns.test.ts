@@ -20,8 +20,8 @@ const GATEWAY_IP = '10.231.0.1';
 const CLIENT_IP = '10.231.0.2';
 const TRANSPARENT_PORT = 8443;
 /**
- * The helper processes load TypeScript the way this test process does (tap's loader, whose
- * source maps its coverage merge understands; tsx when run by hand).
+ * The gateway process loads TypeScript the way this test process does (tap's loader, whose
+ * source maps tap's coverage merge understands; tsx's would corrupt it); tsx when run by hand.
  */
 const NODE_ARGS = process.execArgv.some((a) => a.includes('@tapjs/')) ? process.execArgv : ['--import', 'tsx'];
 
@@ -73,6 +73,21 @@ function lines(child: ChildProcess): { next(match: (o: Record<string, unknown>) 
   };
 }
 
+/**
+ * The client, plain JavaScript (it needs nothing of YORI): an HTTPS request to api.openai.com
+ * at <ip>:443 trusting only <caFile>; prints the status and body, or the error, as JSON.
+ */
+const CLIENT = `
+const [ip, caFile] = process.argv.slice(1);
+const print = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+require('node:https').get({ host: ip, port: 443, servername: 'api.openai.com', path: '/v1/models',
+  ca: require('node:fs').readFileSync(caFile), headers: { host: 'api.openai.com' }, agent: false }, (res) => {
+  let body = '';
+  res.on('data', (d) => (body += d));
+  res.on('end', () => print({ status: res.statusCode, body }));
+}).on('error', (e) => print({ error: e.message }));
+`;
+
 const reason = unavailable();
 t.test('transparent path through an iptables REDIRECT between network namespaces', { skip: reason ?? false }, async (t) => {
   const cleanup = () => {
@@ -101,7 +116,7 @@ t.test('transparent path through an iptables REDIRECT between network namespaces
   run('ip', ['netns', 'exec', NS_GATEWAY, 'iptables', '-t', 'nat', '-A', 'PREROUTING', '-i', 'yg0', '-p', 'tcp', '--dport', '443',
     '-j', 'REDIRECT', '--to-ports', String(TRANSPARENT_PORT)]);
 
-  const gateway = spawn('ip', ['netns', 'exec', NS_GATEWAY, process.execPath, ...NODE_ARGS, runner, 'gateway', String(TRANSPARENT_PORT)], {
+  const gateway = spawn('ip', ['netns', 'exec', NS_GATEWAY, process.execPath, ...NODE_ARGS, runner, String(TRANSPARENT_PORT)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -112,7 +127,7 @@ t.test('transparent path through an iptables REDIRECT between network namespaces
   const ready = await out.next((o) => o.ready === true);
   t.equal(ready.transparentPort, TRANSPARENT_PORT);
 
-  const client = spawn('ip', ['netns', 'exec', NS_CLIENT, process.execPath, ...NODE_ARGS, runner, 'client', GATEWAY_IP, String(ready.caFile)], {
+  const client = spawn('ip', ['netns', 'exec', NS_CLIENT, process.execPath, '-e', CLIENT, GATEWAY_IP, String(ready.caFile)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

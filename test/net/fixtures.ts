@@ -41,9 +41,8 @@ export function testPki(): TestPki {
   if (cachedPki) return cachedPki;
   const dir = mkdtempSync(join(tmpdir(), 'yori-net-'));
   const originCa = loadOrCreateCA(join(dir, 'origin-ca'));
-  const rogueCa = loadOrCreateCA(join(dir, 'rogue-ca'));
   const originLeaves = new LeafMinter(originCa);
-  const rogueLeaves = new LeafMinter(rogueCa);
+  let rogueLeaves: LeafMinter | null = null; // made on first use: most tests never need it
   const originCaFile = join(dir, 'origin-ca.pem');
   writeFileSync(originCaFile, originCa.certPem);
   const gatewayCaDir = join(dir, 'gateway-ca');
@@ -56,7 +55,7 @@ export function testPki(): TestPki {
     originCaFile,
     gatewayCaDir,
     originCert: (host) => pem(originLeaves, host),
-    untrustedCert: (host) => pem(rogueLeaves, host),
+    untrustedCert: (host) => pem((rogueLeaves ??= new LeafMinter(loadOrCreateCA(join(dir, 'rogue-ca')))), host),
     gatewayCaPem: () => readFileSync(join(gatewayCaDir, 'yori-ca.pem'), 'utf8'),
   };
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { EXPORT_COLUMNS } from '../../lib/audit/export.js';
 import { AuditWriter } from '../../lib/audit/writer.js';
 import { ALERT_MIGRATIONS } from '../../lib/alerts/store.js';
@@ -8,7 +8,7 @@ import { Client, DAY, DEVICES, HOUR, row, seedRows, startDashboard } from './fix
 const NOW = Date.UTC(2025, 5, 18, 14, 30);
 const seeded = seedRows(NOW);
 
-function noStack(t: Tap.Test, text: string) {
+function noStack(t: Test, text: string) {
   t.notMatch(text, /\n\s+at\s/, 'no stack trace');
 }
 
@@ -80,6 +80,7 @@ t.test('/api/events: filters, labels, newest first', async (t) => {
   t.equal(fromLaptop.client_name, 'laptop', 'recorded name kept');
   t.equal(fromLaptop.device_name, 'bobs-laptop', "today's name added");
   t.ok(Array.isArray(everything[0]!.policy_reasons), 'reasons as an array');
+  t.ok(everything.every((e) => (e as unknown as { prompt_cut: boolean }).prompt_cut === false));
 
   const count = (pred: (x: (typeof seeded)[number]) => boolean) => seeded.filter(pred).length;
   t.equal((await all('provider=anthropic')).length, count((x) => x.provider === 'anthropic'));
@@ -99,6 +100,21 @@ t.test('/api/events: filters, labels, newest first', async (t) => {
   t.equal((await all('provider=openai&action=allow&person=alice')).length,
     count((x) => x.provider === 'openai' && x.policy_action === 'allow' && x.person === 'alice'));
   t.same(await all('device=nobody-knows'), []);
+});
+
+t.test('/api/events cuts very long prompts; the CSV has them whole', async (t) => {
+  const long = 'word '.repeat(1000);
+  const f = await startDashboard(t, { now: NOW, rows: [row({ ts: NOW - 1000, prompt_preview: long }), row({ ts: NOW - 2000, prompt_preview: 'short' })] });
+  const c = new Client(f.port);
+  const [a, b] = (await c.get('/api/events')).json.events;
+  t.equal(a.prompt_cut, true);
+  t.equal(a.prompt_preview.length, 2001);
+  t.ok(a.prompt_preview.endsWith('…'));
+  t.match(b, { prompt_cut: false, prompt_preview: 'short' });
+  const emoji = (await startDashboard(t, { now: NOW, rows: [row({ ts: NOW - 1000, prompt_preview: 'x'.repeat(1999) + '😀'.repeat(10) })] }));
+  const cutEmoji = (await new Client(emoji.port).get('/api/events')).json.events[0].prompt_preview as string;
+  t.equal(cutEmoji, 'x'.repeat(1999) + '…', 'no half emoji');
+  t.ok((await c.get('/api/events.csv')).text.includes(long.trim()));
 });
 
 t.test('/api/events: keyset pages are stable while new rows arrive', async (t) => {

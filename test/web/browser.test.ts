@@ -123,8 +123,9 @@ if (!existsSync(CHROMIUM)) {
     const cookies = await context.cookies();
     t.match(cookies.find((c) => c.name === 'yori_session'), { httpOnly: true, sameSite: 'Strict' });
 
-    const charts = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
-      const chart = (window as any).Chart.getChart(c);
+    // These callbacks run in the page (DOM globals there, not in this file's types).
+    const charts = await page.evaluate(() => [...(globalThis as any).document.querySelectorAll('canvas')].map((c: any) => {
+      const chart = (globalThis as any).Chart.getChart(c);
       return { type: chart?.config.type, total: chart ? chart.data.datasets.flatMap((d: any) => d.data).reduce((a: number, b: number) => a + b, 0) : 0, width: c.clientWidth };
     }));
     t.equal(charts.length, 4, 'requests, tokens, providers, devices');
@@ -135,7 +136,7 @@ if (!existsSync(CHROMIUM)) {
     t.match(await page.textContent('.people'), /ChatGPT · 35 min · 2 sessions/);
     await page.click('.segmented button[data-range="30d"]');
     await page.waitForSelector('.view-overview[data-range="30d"]');
-    t.equal(await page.evaluate(() => (window as any).Chart.getChart(document.querySelector('canvas')).data.labels.length), 30);
+    t.equal(await page.evaluate(() => (globalThis as any).Chart.getChart((globalThis as any).document.querySelector('canvas')).data.labels.length), 30);
     await shot(page, 'overview-desktop');
     for (const view of ['events', 'devices', 'alerts', 'policies']) {
       await page.click(`nav a[data-view="${view}"]`);
@@ -189,7 +190,7 @@ if (!existsSync(CHROMIUM)) {
     const { page, problems, context } = await open({ width: 390, height: 844 }, true);
     t.teardown(() => context.close());
     await login(page);
-    const wide = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const wide = () => page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth - (globalThis as any).innerWidth);
     for (const view of ['overview', 'live', 'events', 'devices', 'alerts', 'policies']) {
       await page.goto(`${base}/#/${view}`);
       await page.waitForSelector(`main[data-ready="${view}"]`);

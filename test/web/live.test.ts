@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -74,7 +74,7 @@ t.test('the live feed pushes written events and raised alerts to logged-in viewe
 });
 
 /** A LiveFeed on a bare server with fake sources, for the limits. */
-async function bareFeed(t: Tap.Test, opts: { maxClients?: number; maxBufferedBytes?: number; pingMs?: number }) {
+async function bareFeed(t: Test, opts: { maxClients?: number; maxBufferedBytes?: number; pingMs?: number }) {
   const server = http.createServer((_q, res) => res.end());
   const writer = new EventEmitter();
   const dispatcher = new EventEmitter();

@@ -156,8 +156,6 @@ export interface Import {
   loc: Loc;
 }
 
-export type RuleKind = 'complete' | 'multi' | 'function';
-
 export interface RuleHead {
   /** The head reference: name var first, then path terms (`a.b[c]` → [a, "b", c]). */
   ref: Term[];

@@ -5,8 +5,9 @@
 // conflicting rule kinds, recursion.
 //
 // Name resolution follows OPA: within a body a name is, in order, a variable
-// declared in scope (`:=`, `some`, function arguments, `every`), a rule of the
-// package or an import, a variable of an enclosing body, or a new local.
+// declared in scope (`:=`, `some`, function arguments, `every`) before this
+// point, a rule of the package or an import, a variable of an enclosing body,
+// or a new local. Declarations take effect where they are written.
 
 import type { Annotation, Expr, Import, Loc, Module, Rule, Term, VarTerm, With } from './ast.js';
 import { chainEntry } from './annotations.js';
@@ -67,7 +68,6 @@ class Frame {
   }
 }
 
-/** Compiles one body/term tree against one frame. */
 /** What rego.metadata.rule() and rego.metadata.chain() return for the rule being compiled. */
 interface RuleMetadata {
   rule: Value;
@@ -79,6 +79,7 @@ const METADATA_FUNCTIONS = new Set(['rego.metadata.rule', 'rego.metadata.chain']
 /** Functions the engine implements itself rather than the built-in registry. */
 export const ENGINE_FUNCTION_NAMES: readonly string[] = [...ENGINE_FUNCTIONS.keys(), ...METADATA_FUNCTIONS];
 
+/** Compiles one body/term tree against one frame. */
 class BodyCompiler {
   constructor(
     private readonly c: Compiler,
@@ -397,7 +398,7 @@ function isScalarValue(v: Value): boolean {
 }
 
 /** `a.b.c` for a var or a ref of dotted string parts; null otherwise. */
-export function refName(t: Term): string | null {
+function refName(t: Term): string | null {
   if (t.t === 'var') return t.name;
   if (t.t !== 'ref' || t.head.t !== 'var') return null;
   const parts = [t.head.name];

@@ -398,7 +398,7 @@ function simpleData(c: Ctx, f: Frame, path: CTerm[]): Value | undefined {
   }
 }
 
-export function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
+function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
   const s = simple(c, f, t);
   if (s !== COMPLEX) return s === undefined ? false : vk(s);
   // Here some variable in `t` is unbound (or a relation is called).
@@ -933,7 +933,7 @@ function bind(f: Frame, slot: number, v: Value, k: K): boolean {
   return r;
 }
 
-export function unify(c: Ctx, f: Frame, a: CTerm, b: CTerm, k: K): boolean {
+function unify(c: Ctx, f: Frame, a: CTerm, b: CTerm, k: K): boolean {
   if (a.k === 'var') {
     const av = f[a.slot];
     if (av !== undefined) return unifyValue(c, f, av, b, k);
@@ -985,7 +985,7 @@ function unifyItems(c: Ctx, f: Frame, a: CTerm[], b: CTerm[], i: number, k: K): 
 }
 
 /** Unifies a value with a term (a pattern, or anything evaluable). */
-export function unifyValue(c: Ctx, f: Frame, v: Value, t: CTerm, k: K): boolean {
+function unifyValue(c: Ctx, f: Frame, v: Value, t: CTerm, k: K): boolean {
   switch (t.k) {
     case 'const':
       return equals(v, t.v) ? k() : false;

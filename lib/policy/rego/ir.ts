@@ -4,7 +4,7 @@
 
 import type { Loc } from './ast.js';
 import type { BuiltinDef } from './builtins/index.js';
-import type { Value } from './value.js';
+import { formatValue, type Value } from './value.js';
 
 export interface CVar {
   k: 'var';
@@ -130,7 +130,7 @@ export class RuleNode {
 
   /** Printable path (`data.a.b`). */
   get name(): string {
-    return ['data', ...this.path.map((p) => (typeof p === 'string' ? p : JSON.stringify(p)))].join('.');
+    return ['data', ...this.path.map((p) => (typeof p === 'string' ? p : formatValue(p)))].join('.');
   }
 }
 

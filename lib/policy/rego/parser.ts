@@ -38,8 +38,8 @@ const RELATION_OPS: Partial<Record<TokenKind, string>> = {
 const ARITH_OPS: Partial<Record<TokenKind, string>> = { '+': 'plus', '-': 'minus' };
 const FACTOR_OPS: Partial<Record<TokenKind, string>> = { '*': 'mul', '/': 'div', '%': 'rem' };
 
-export const MEMBER_2 = 'internal.member_2';
-export const MEMBER_3 = 'internal.member_3';
+const MEMBER_2 = 'internal.member_2';
+const MEMBER_3 = 'internal.member_3';
 
 const ROOT_DOCUMENTS = new Set(['data', 'input']);
 

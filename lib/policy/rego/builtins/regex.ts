@@ -2,7 +2,7 @@
 
 import type { Value } from '../value.js';
 import { EvalError, builtin, elementErr, smallInt, str, typeErr, type BuiltinDef } from './support.js';
-import { compileRE2, findAll, getRegex, quoteMeta, regexSplit, replaceAllString } from './re2.js';
+import { compileRE2, findAll, type CompiledRegex, getRegex, quoteMeta, regexSplit, replaceAllString } from './re2.js';
 import { globsIntersect } from './globs.js';
 
 /** regex.template_match: literal text with delimited regex sections, anchored (gorilla/mux style). */
@@ -31,7 +31,7 @@ function templateRegex(tpl: string, open: string, close: string): string {
   return pattern + quoteMeta(tpl.slice(end)) + '$';
 }
 
-/** Compiles a gobwas/glob pattern to a RegExp source. */
+/** Compiles a gobwas/glob pattern to RE2 syntax (run on the linear-time engine when risky). */
 export function globToRegex(pattern: string, delimiters: string[]): string {
   const notSep = delimiters.length ? `[^${delimiters.map(escapeChar).join('')}]` : '[\\s\\S]';
   let i = 0;
@@ -105,16 +105,16 @@ export function globToRegex(pattern: string, delimiters: string[]): string {
 }
 
 function escapeChar(c: string): string {
-  return /[0-9A-Za-z]/.test(c) ? c : `\\u{${c.codePointAt(0)!.toString(16)}}`;
+  return /[0-9A-Za-z]/.test(c) ? c : `\\x{${c.codePointAt(0)!.toString(16)}}`;
 }
 
-const globCache = new Map<string, RegExp>();
+const globCache = new Map<string, CompiledRegex>();
 
 function globMatch(pattern: string, delimiters: string[], text: string): boolean {
   const key = pattern + '\u0000' + delimiters.join('');
   let re = globCache.get(key);
   if (!re) {
-    re = new RegExp(globToRegex(pattern, delimiters), 'u');
+    re = compileRE2(globToRegex(pattern, delimiters));
     if (globCache.size >= 200) globCache.delete(globCache.keys().next().value!);
     globCache.set(key, re);
   }

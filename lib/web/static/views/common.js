@@ -30,7 +30,7 @@ export function eventItem(e, { fresh = false } = {}) {
     h('div', { class: 'event-body' },
       h('span', { class: 'service' }, serviceLabel(e)),
       ...details.filter(Boolean).map((d) => h('span', { class: 'muted' }, d))),
-    e.prompt_preview ? h('p', { class: 'preview' }, e.prompt_preview) : null,
+    e.prompt_preview ? h('p', { class: 'preview', title: e.prompt_cut ? 'Cut here; the CSV download has the whole prompt' : null }, e.prompt_preview) : null,
     e.policy_reasons?.length ? h('p', { class: 'reasons' }, e.policy_reasons.join(' · ')) : null);
 }
 

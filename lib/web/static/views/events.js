@@ -30,7 +30,7 @@ function row(e) {
     h('td', { 'data-label': 'Service' }, serviceLabel(e)),
     h('td', { 'data-label': 'Tokens', class: 'num' }, tokens),
     h('td', { 'data-label': 'Action' }, badge(e.policy_action), e.policy_reasons.length ? h('span', { class: 'reasons' }, e.policy_reasons.join(' · ')) : null),
-    h('td', { 'data-label': 'Prompt', class: 'preview-cell' }, e.prompt_preview ?? ''));
+    h('td', { 'data-label': 'Prompt', class: 'preview-cell' }, e.prompt_preview ?? '', e.prompt_cut ? h('span', { class: 'muted' }, ' (cut; the CSV has it all)') : null));
 }
 
 export async function render(root, ctx) {
