@@ -4,37 +4,13 @@
  * "new device" alert, not one per request, not again after a restart.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { startYori } from '../../lib/app.js';
-import { zonedTime } from '../../lib/audit/time.js';
 import { createLogger } from '../../lib/log.js';
 import { startOrigin } from '../net/fixtures.js';
-import { chat, postJson, startTestYori, until, waitRows, type E2eSetup } from './helpers.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const TZ = 'Europe/Berlin';
-/** Wednesday 25 Nov 2026, 22:00 in Berlin: a school night, inside the kids' bedtime. */
-const TEN_PM = zonedTime(TZ, 2026, 11, 25, 22, 0);
-const REASON = 'bedtime: alice used openai at 22:00';
-
-/** A bedtime setup: the shipped template, a window for the kids' iPad, the clock at 22:00. */
-function bedtime(originPort: number, alerts: Record<string, unknown>): E2eSetup {
-  return {
-    origins: { 'api.openai.com': originPort },
-    policies: { 'bedtime.rego': readFileSync(join(root, 'policies/bedtime.rego'), 'utf8') },
-    doc: {
-      timezone: TZ,
-      devices: { '127.0.0.1': { name: 'kids-ipad', person: 'alice' } },
-      policy: { data: { bedtime: { devices: { 'kids-ipad': { every_night: [{ start: '21:00', end: '07:00' }] } } } } },
-      alerts,
-    },
-  };
-}
+import { BEDTIME_REASON, bedtimeSetup, chat, postJson, startTestYori, TEN_PM, until, waitRows } from './helpers.js';
 
 async function okOrigin(t: Tap.Test) {
   return startOrigin(t, (req, res) => {
@@ -138,14 +114,13 @@ async function receiver(t: Tap.Test) {
 t.test('bedtime at 22:00 → an e-mail over real SMTP: recipient, subject, device and reason', async (t) => {
   const origin = await okOrigin(t);
   const smtp = await smtpServer(t);
-  const yori = await startTestYori(t, bedtime(origin.port, {
-    email: { host: '127.0.0.1', port: smtp.port, starttls: false, from: 'yori@home.lan', to: ['mum@example.com', 'dad@example.com'] },
-  }), { now: () => TEN_PM });
+  const email = { host: '127.0.0.1', port: smtp.port, starttls: false, from: 'yori@home.lan', to: ['mum@example.com', 'dad@example.com'] };
+  const yori = await startTestYori(t, bedtimeSetup({ 'api.openai.com': origin.port }, { alerts: { email } }), { now: () => TEN_PM });
 
   const res = await postJson(yori, '/v1/chat/completions', chat('help me with my essay'));
   t.equal(res.status, 200, 'advisory mode: the request passes');
   const [row] = await waitRows(yori, 1);
-  t.match(row, { policy_action: 'alert', policy_reasons: JSON.stringify([REASON]) });
+  t.match(row, { policy_action: 'alert', policy_reasons: JSON.stringify([BEDTIME_REASON]) });
 
   await until('the e-mail', () => smtp.mails.length === 1);
   const mail = smtp.mails[0]!;
@@ -153,7 +128,7 @@ t.test('bedtime at 22:00 → an e-mail over real SMTP: recipient, subject, devic
   t.same(mail.to, ['mum@example.com', 'dad@example.com'], 'every configured recipient');
   const { headers, subject, body } = parseMail(mail.raw);
   t.match(headers.to, /mum@example\.com, dad@example\.com/);
-  t.equal(subject, `YORI: ${REASON} — kids-ipad`);
+  t.equal(subject, `YORI: ${BEDTIME_REASON} — kids-ipad`);
   t.match(body, /kids-ipad sent a request to openai \(api\.openai\.com\)\./, 'what happened');
   t.match(body, /When: 25 Nov 2026, 22:00 \(Europe\/Berlin\)/, 'when, in local time (the fake clock)');
   t.match(body, /Device: alice's kids-ipad \(127\.0\.0\.1\)/, 'device name, person and address');
@@ -161,7 +136,7 @@ t.test('bedtime at 22:00 → an e-mail over real SMTP: recipient, subject, devic
 
   await yori.alerts.flush();
   const [alert] = yori.alertStore.list();
-  t.match(alert, { kind: 'policy', severity: 'warning', title: REASON, client_name: 'kids-ipad', ts: TEN_PM });
+  t.match(alert, { kind: 'policy', severity: 'warning', title: BEDTIME_REASON, client_name: 'kids-ipad', ts: TEN_PM });
   t.match(alert!.deliveries, [{ channel: 'email', outcome: 'sent', attempts: 1 }], 'the delivery is recorded');
 });
 
@@ -169,10 +144,11 @@ t.test('bedtime at 22:00 → webhook JSON and an ntfy push, same alert', async (
   const origin = await okOrigin(t);
   const hook = await receiver(t);
   const ntfy = await receiver(t);
-  const yori = await startTestYori(t, bedtime(origin.port, {
+  const alerts = {
     webhook: { url: `${hook.url}/yori`, headers: { 'x-yori-token': 'home-123' } },
     ntfy: { url: ntfy.url, topic: 'family alerts', priority: 4 },
-  }), { now: () => TEN_PM });
+  };
+  const yori = await startTestYori(t, bedtimeSetup({ 'api.openai.com': origin.port }, { alerts }), { now: () => TEN_PM });
 
   t.equal((await postJson(yori, '/v1/chat/completions', chat('one more question'))).status, 200);
   await until('webhook and ntfy deliveries', () => hook.got.length === 1 && ntfy.got.length === 1);
@@ -184,7 +160,7 @@ t.test('bedtime at 22:00 → webhook JSON and an ntfy push, same alert', async (
   const payload = JSON.parse(h.body);
   t.equal(payload.type, 'yori.alert');
   t.match(payload.alert, {
-    kind: 'policy', severity: 'warning', title: REASON, reasons: [REASON], ts: TEN_PM,
+    kind: 'policy', severity: 'warning', title: BEDTIME_REASON, reasons: [BEDTIME_REASON], ts: TEN_PM,
     client_ip: '127.0.0.1', client_name: 'kids-ipad', person: 'alice', host: 'api.openai.com', provider: 'openai',
     message: 'kids-ipad sent a request to openai (api.openai.com).',
   });
@@ -194,7 +170,7 @@ t.test('bedtime at 22:00 → webhook JSON and an ntfy push, same alert', async (
   t.equal(n.url, '/family%20alerts');
   t.equal(n.headers.priority, '4');
   t.equal(n.headers.tags, 'warning');
-  t.equal(decodeHeader(String(n.headers.title)), `YORI: ${REASON} — kids-ipad`);
+  t.equal(decodeHeader(String(n.headers.title)), `YORI: ${BEDTIME_REASON} — kids-ipad`);
   t.match(n.body, /Device: alice's kids-ipad \(127\.0\.0\.1\)/);
   t.match(n.body, /- bedtime: alice used openai at 22:00/);
 

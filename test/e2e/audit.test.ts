@@ -6,6 +6,7 @@
 import t from 'tap';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import Database from 'better-sqlite3';
 import { auditDbPath } from '../../lib/audit/store.js';
 import { connectTls, startOrigin, startTlsEcho, testPki } from '../net/fixtures.js';
@@ -14,6 +15,12 @@ import { fixture } from '../providers/fixtures/harness.js';
 import { chat, memoryLogger, postJson, readBody, startTestYori, waitRows } from './helpers.js';
 
 const DEVICES = { '127.0.0.1': { name: 'kids-ipad', person: 'alice' } };
+
+/** Ends `res` with an SSE body written one event per write: the usage comes in a late chunk. */
+function writeEvents(res: ServerResponse, sse: Buffer): void {
+  for (const event of sse.toString().split(/(?<=\n\n)/)) res.write(event);
+  res.end();
+}
 
 t.test('one row per exchange: JSON, OpenAI SSE with include_usage, Anthropic SSE, an upstream error, a Gemini JSON stream', async (t) => {
   const chatJson = fixture('openai/chat.json');
@@ -25,9 +32,7 @@ t.test('one row per exchange: JSON, OpenAI SSE with include_usage, Anthropic SSE
       res.writeHead(429, { 'content-type': 'application/json' }).end(rateLimited);
     } else if (asked.stream) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      // One SSE event per write: the usage arrives in the last chunk only.
-      for (const event of chatStream.toString().split(/(?<=\n\n)/)) res.write(event);
-      res.end();
+      writeEvents(res, chatStream);
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end(chatJson);
     }
@@ -36,8 +41,7 @@ t.test('one row per exchange: JSON, OpenAI SSE with include_usage, Anthropic SSE
   const anthropic = await startOrigin(t, async (req, res) => {
     await readBody(req);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
-    for (const event of messagesStream.toString().split(/(?<=\n\n)/)) res.write(event);
-    res.end();
+    writeEvents(res, messagesStream);
   }, { host: 'api.anthropic.com' });
   const geminiStream = fixture('gemini/stream-array.json');
   const gemini = await startOrigin(t, async (req, res) => {

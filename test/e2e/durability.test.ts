@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -62,6 +63,16 @@ function getHealth(port: number): Promise<{ status: number; body: unknown }> {
   });
 }
 
+/** A streaming chat request through the gateway; resolves when the response head arrived. */
+function startStream(gw: { port: number }, prompt: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    https.request({
+      host: '127.0.0.1', port: gw.port, servername: 'api.openai.com', ca: testPki().gatewayCaPem(), method: 'POST', path: '/v1/chat/completions',
+      headers: { host: 'api.openai.com', 'content-type': 'application/json' }, agent: false,
+    }, resolve).on('error', reject).end(JSON.stringify(chat(prompt, { stream: true })));
+  });
+}
+
 /** An origin that answers chat requests with the JSON fixture, and keeps stream requests open. */
 async function chatOrigin(t: Tap.Test) {
   const reply = fixture('openai/chat.json');
@@ -90,17 +101,7 @@ t.test('kill -9 mid-load: integrity_check is ok and every row visible before the
   const gw = { port: ports.transparent };
 
   // A stream left open: an exchange is certainly in flight when the kill comes.
-  const hanging = new Promise<string>((resolve) => {
-    https.request({
-      host: '127.0.0.1', port: gw.port, servername: 'api.openai.com', ca: testPki().gatewayCaPem(), method: 'POST', path: '/v1/chat/completions',
-      headers: { host: 'api.openai.com', 'content-type': 'application/json' }, agent: false,
-    }, (res) => {
-      res.on('data', () => {});
-      res.on('error', () => resolve('cut'));
-      res.on('end', () => resolve(res.complete ? 'complete' : 'cut'));
-      res.on('close', () => resolve(res.complete ? 'complete' : 'cut'));
-    }).on('error', () => resolve('cut')).end(JSON.stringify(chat('hold on', { stream: true })));
-  });
+  const hanging = startStream(gw, 'hold on').then((res) => readBody(res).then(() => (res.complete ? 'complete' : 'cut'), () => 'cut'), () => 'cut');
 
   let killed = false;
   let sent = 0;
@@ -222,17 +223,9 @@ t.test('yori start: /health answers; SIGTERM drains an in-flight stream, flushes
   t.same(await getHealth((listening.admin as { port: number }).port), { status: 200, body: { status: 'healthy', version: VERSION } });
 
   for (let i = 0; i < 5; i++) t.equal((await postJson(gw, '/v1/chat/completions', chat(`question ${i}`))).status, 200);
-  const streaming = new Promise<{ res: IncomingMessage; first: Promise<void>; body: Promise<Buffer> }>((resolve, reject) => {
-    https.request({
-      host: '127.0.0.1', port: gw.port, servername: 'api.openai.com', ca: testPki().gatewayCaPem(), method: 'POST', path: '/v1/chat/completions',
-      headers: { host: 'api.openai.com', 'content-type': 'application/json' }, agent: false,
-    }, (res) => {
-      const first = new Promise<void>((r) => res.once('data', () => r()));
-      resolve({ res, first, body: readBody(res) });
-    }).on('error', reject).end(JSON.stringify(chat('a long answer please', { stream: true })));
-  });
-  const { first, body } = await streaming;
-  await first;
+  const stream = await startStream(gw, 'a long answer please');
+  const body = readBody(stream);
+  await once(stream, 'data');
 
   child.kill('SIGTERM');
   await out.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('stopping'));

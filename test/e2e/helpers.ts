@@ -4,13 +4,14 @@
  * data-path fixtures (test/net/fixtures.ts) through `upstream.overrides`, with temp folders for
  * data, policies and config files.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startYori, type Yori, type YoriOptions } from '../../lib/app.js';
 import type { AuditRow } from '../../lib/audit/row.js';
+import { zonedTime } from '../../lib/audit/time.js';
 import { validateConfig, type Config } from '../../lib/config/schema.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { gatewayRequest, testPki } from '../net/fixtures.js';
@@ -75,6 +76,29 @@ export function e2eConfig(t: Test, setup: E2eSetup = {}): E2eConfig {
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export const TZ = 'Europe/Berlin';
+/** Wednesday 25 Nov 2026, 22:00 in Berlin: a school night, inside the kids' bedtime. */
+export const TEN_PM = zonedTime(TZ, 2026, 11, 25, 22, 0);
+/** What the shipped bedtime.rego says about the kids' iPad at TEN_PM. */
+export const BEDTIME_REASON = 'bedtime: alice used openai at 22:00';
+
+/**
+ * The shipped bedtime template with a 21:00–07:00 window for alice's kids-ipad (the test
+ * client, 127.0.0.1), in TZ; more config keys (policy.mode, alerts, …) from `doc`.
+ */
+export function bedtimeSetup(origins: Record<string, number>, doc: { mode?: 'advisory' | 'enforce'; alerts?: Record<string, unknown> } = {}): E2eSetup {
+  return {
+    origins,
+    policies: { 'bedtime.rego': readFileSync(new URL('../../policies/bedtime.rego', import.meta.url), 'utf8') },
+    doc: {
+      timezone: TZ,
+      devices: { '127.0.0.1': { name: 'kids-ipad', person: 'alice' } },
+      policy: { mode: doc.mode ?? 'advisory', data: { bedtime: { devices: { 'kids-ipad': { every_night: [{ start: '21:00', end: '07:00' }] } } } } },
+      ...(doc.alerts ? { alerts: doc.alerts } : {}),
+    },
+  };
 }
 
 export interface TestYori extends Yori {

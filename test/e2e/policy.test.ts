@@ -6,15 +6,9 @@
 import t from 'tap';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { zonedTime } from '../../lib/audit/time.js';
 import { connectTls, startOrigin, startTlsEcho, testPki } from '../net/fixtures.js';
-import { chat, postJson, startTestYori, until, waitRows, type E2eSetup } from './helpers.js';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const TZ = 'Europe/Berlin';
-const TEN_PM = zonedTime(TZ, 2026, 11, 25, 22, 0);
-const REASON = 'bedtime: alice used openai at 22:00';
+import { BEDTIME_REASON, bedtimeSetup, chat, postJson, startTestYori, TEN_PM, TZ, until, waitRows } from './helpers.js';
 
 /** A fake OpenAI that counts what reaches it. */
 async function countingOrigin(t: Tap.Test) {
@@ -30,31 +24,17 @@ async function countingOrigin(t: Tap.Test) {
   return { port: origin.port, seen };
 }
 
-function bedtime(origins: Record<string, number>, mode: 'advisory' | 'enforce'): E2eSetup {
-  return {
-    origins,
-    policies: { 'bedtime.rego': readFileSync(join(root, 'policies/bedtime.rego'), 'utf8') },
-    doc: {
-      timezone: TZ,
-      devices: { '127.0.0.1': { name: 'kids-ipad', person: 'alice' } },
-      policy: { mode, data: { bedtime: { people: { alice: { every_night: [{ start: '21:00', end: '07:00' }] } } } } },
-      // Every decision alerts: with a dedupe window, a block after an alert for the same
-      // reason would be folded into the first alert.
-      alerts: { dedupe_minutes: 0 },
-    },
-  };
-}
-
 t.test('advisory: a bedtime request passes as an alert; reloaded to enforce, it is blocked before the upstream', async (t) => {
   const origin = await countingOrigin(t);
-  const yori = await startTestYori(t, bedtime({ 'api.openai.com': origin.port }, 'advisory'), { now: () => TEN_PM });
+  // No dedupe window: the block below would otherwise fold into the alert for the same reason.
+  const yori = await startTestYori(t, bedtimeSetup({ 'api.openai.com': origin.port }, { mode: 'advisory', alerts: { dedupe_minutes: 0 } }), { now: () => TEN_PM });
 
   const passed = await postJson(yori, '/v1/chat/completions', chat('advisory question'));
   t.equal(passed.status, 200, 'advisory: the request passes');
   t.equal(origin.seen.length, 1, 'and reaches the upstream');
   const [alerted] = await waitRows(yori, 1);
-  t.match(alerted, { policy_action: 'alert', status: 200, policy_reasons: JSON.stringify([REASON]) });
-  t.match(yori.alertStore.list(), [{ kind: 'policy', severity: 'warning', title: REASON, reasons: [REASON], person: 'alice' }], 'an alert exists');
+  t.match(alerted, { policy_action: 'alert', status: 200, policy_reasons: JSON.stringify([BEDTIME_REASON]) });
+  t.match(yori.alertStore.list(), [{ kind: 'policy', severity: 'warning', title: BEDTIME_REASON, reasons: [BEDTIME_REASON], person: 'alice' }], 'an alert exists');
 
   // What SIGHUP does with an edited file: the same config, now with mode: enforce.
   const next = structuredClone(yori.config);
@@ -63,23 +43,23 @@ t.test('advisory: a bedtime request passes as an alert; reloaded to enforce, it 
   const blocked = await postJson(yori, '/v1/chat/completions', chat('enforced question'));
   t.equal(blocked.status, 403);
   t.match(blocked.headers['content-type'], /^application\/json/);
-  t.same(JSON.parse(blocked.body.toString()), { error: { type: 'policy_blocked', message: REASON } });
+  t.same(JSON.parse(blocked.body.toString()), { error: { type: 'policy_blocked', message: BEDTIME_REASON } });
   t.equal(origin.seen.length, 1, 'the blocked request never reached the upstream');
   t.notOk(origin.seen.some((b) => b.includes('enforced question')));
   const rows = await waitRows(yori, 2);
-  t.match(rows[1], { policy_action: 'block', status: 403, policy_reasons: JSON.stringify([REASON]), prompt_preview: 'enforced question' });
+  t.match(rows[1], { policy_action: 'block', status: 403, policy_reasons: JSON.stringify([BEDTIME_REASON]), prompt_preview: 'enforced question' });
   await yori.alerts.flush();
-  t.match(yori.alertStore.list()[0], { kind: 'policy', severity: 'critical', title: `Blocked: ${REASON}` }, 'a block alert');
+  t.match(yori.alertStore.list()[0], { kind: 'policy', severity: 'critical', title: `Blocked: ${BEDTIME_REASON}` }, 'a block alert');
   t.match(yori.alertStore.list()[0]!.message, /YORI blocked it/);
 });
 
 t.test('enforce: an observe-mode app at bedtime is closed before the app is contacted, and audited', async (t) => {
   const echo = await startTlsEcho(t, 'chatgpt.com');
-  const yori = await startTestYori(t, bedtime({ 'chatgpt.com': echo.port }, 'enforce'), { now: () => TEN_PM });
+  const yori = await startTestYori(t, bedtimeSetup({ 'chatgpt.com': echo.port }, { mode: 'enforce' }), { now: () => TEN_PM });
   const err = await connectTls(yori, 'chatgpt.com', { ca: readFileSync(testPki().originCaFile) }).then(() => null, (e: Error) => e);
   t.ok(err, 'the TLS handshake never completes');
   const [row] = await waitRows(yori, 1);
-  t.match(row, { mode: 'observe', host: 'chatgpt.com', policy_action: 'block', policy_reasons: JSON.stringify([REASON]) });
+  t.match(row, { mode: 'observe', host: 'chatgpt.com', policy_action: 'block', policy_reasons: JSON.stringify([BEDTIME_REASON]) });
   t.equal(echo.connections, 0, 'the app server was never contacted');
 });
 

@@ -716,17 +716,7 @@ function ruleDoc(c: Ctx, node: RuleNode): Value | undefined {
   if (node.isFunction) return undefined;
   const rules = node.rules;
   const first = rules[0];
-  let v: Value | undefined;
-  if (!first || (first.suffix.length === 0 && first.kind === 'complete')) {
-    for (const r of rules) {
-      const rv = completeRule(c, r);
-      if (rv === undefined) continue;
-      if (v === undefined) v = rv;
-      else if (!equals(v, rv)) throw conflict('complete rules must not produce multiple outputs', r.loc);
-    }
-    if (v === undefined && node.defaultRule) v = completeRule(c, node.defaultRule);
-    return v;
-  }
+  if (!first || (first.suffix.length === 0 && first.kind === 'complete')) return rulesValue(c, node, null, COMPLETE_CONFLICT);
   if (first.suffix.length === 0) {
     const set = new RegoSet();
     MERGEABLE.add(set);
@@ -820,22 +810,42 @@ function mergeInto(obj: RegoObject, own: Set<RegoObject | RegoSet>, keys: Value[
   if (!equals(prev, v)) throw conflict('object keys must be unique', r.loc);
 }
 
-/** A complete rule's value (trying its `else` chain), or undefined. */
-function completeRule(c: Ctx, r: CRule): Value | undefined {
+const COMPLETE_CONFLICT = 'complete rules must not produce multiple outputs';
+const FUNCTION_CONFLICT = 'functions must not produce multiple outputs for same inputs';
+
+/**
+ * The value of one rule (a function definition when `args` is given), trying
+ * its `else` chain, or undefined. Different values from one body conflict.
+ */
+function ruleValue(c: Ctx, r: CRule, args: Value[] | null, conflictMsg: string): Value | undefined {
   for (let rule: CRule | null = r; rule; rule = rule.else) {
     const f = newFrame(rule.nslots);
+    if (args) for (let i = 0; i < rule.argSlots.length; i++) f[rule.argSlots[i]!] = args[i];
     let v: Value | undefined;
     const cur = rule;
     evalBody(c, f, cur.body.exprs, 0, () =>
       evalTerm(c, f, cur.value, (x) => {
         if (v === undefined) v = x;
-        else if (!equals(v, x)) throw conflict('complete rules must not produce multiple outputs', cur.loc);
+        else if (!equals(v, x)) throw conflict(conflictMsg, cur.loc);
         return cur.constValue;
       }),
     );
     if (v !== undefined) return v;
   }
   return undefined;
+}
+
+/** The one value the rules of a node agree on, else the default rule's, else undefined. */
+function rulesValue(c: Ctx, node: RuleNode, args: Value[] | null, conflictMsg: string): Value | undefined {
+  let out: Value | undefined;
+  for (const r of node.rules) {
+    const v = ruleValue(c, r, args, conflictMsg);
+    if (v === undefined) continue;
+    if (out === undefined) out = v;
+    else if (!equals(out, v)) throw conflict(conflictMsg, r.loc);
+  }
+  if (out === undefined && node.defaultRule) out = ruleValue(c, node.defaultRule, args, conflictMsg);
+  return out;
 }
 
 function callFunction(c: Ctx, node: RuleNode, args: Value[]): Value | undefined {
@@ -844,40 +854,9 @@ function callFunction(c: Ctx, node: RuleNode, args: Value[]): Value | undefined 
   const key = args.length === 1 ? keyOf(args[0]!) : args.map(keyOf).join('\u0001');
   const hit = memo.get(key);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;
-  const out = evalFunction(c, node, args);
+  const out = rulesValue(c, node, args, FUNCTION_CONFLICT);
   memo.set(key, out === undefined ? UNDEF : out);
   return out;
-}
-
-function evalFunction(c: Ctx, node: RuleNode, args: Value[]): Value | undefined {
-  let out: Value | undefined;
-  for (const r of node.rules) {
-    const v = functionRule(c, r, args);
-    if (v === undefined) continue;
-    if (out === undefined) out = v;
-    else if (!equals(out, v)) throw conflict('functions must not produce multiple outputs for same inputs', r.loc);
-  }
-  if (out === undefined && node.defaultRule) out = functionRule(c, node.defaultRule, args);
-  return out;
-}
-
-function functionRule(c: Ctx, r: CRule, args: Value[]): Value | undefined {
-  for (let rule: CRule | null = r; rule; rule = rule.else) {
-    const f = newFrame(rule.nslots);
-    const slots = rule.argSlots;
-    for (let i = 0; i < slots.length; i++) f[slots[i]!] = args[i];
-    let v: Value | undefined;
-    const cur = rule;
-    evalBody(c, f, cur.body.exprs, 0, () =>
-      evalTerm(c, f, cur.value, (x) => {
-        if (v === undefined) v = x;
-        else if (!equals(v, x)) throw conflict('functions must not produce multiple outputs for same inputs', cur.loc);
-        return cur.constValue;
-      }),
-    );
-    if (v !== undefined) return v;
-  }
-  return undefined;
 }
 
 function callFn(c: Ctx, fn: CFn, args: Value[], loc: Loc, vk: VK): boolean {

@@ -703,56 +703,46 @@ class Parser {
   }
 
   private parseArray(): Term {
-    const start = this.advance();
-    const loc = this.loc(start);
+    const loc = this.loc(this.advance());
     if (this.at(']')) {
       this.advance();
       return { t: 'array', items: [], loc };
     }
-    let potentialComprehension = true;
-    if (this.at(',')) {
-      potentialComprehension = false;
-      this.advance();
-    }
-    if (potentialComprehension) {
-      const compr = this.attempt(() => {
-        const head = this.parseTerm();
-        if (!this.at('|')) throw SPECULATION_FAILED;
-        this.advance();
-        const body = this.parseBody(']');
-        this.advance();
-        return { t: 'arraycompr', head, body, loc } as Term;
-      });
-      if (compr) return compr;
-    }
+    const compr = this.comprehension('arraycompr', ']', loc);
+    if (compr) return compr;
     const items = this.parseTermList(']');
     this.expect(']');
     return { t: 'array', items, loc };
   }
 
+  /**
+   * After the opening bracket: `head | body` as a comprehension, if it is one.
+   * A leading comma (`[, x]`, accepted for OPA compatibility) rules it out.
+   */
+  private comprehension(t: 'arraycompr' | 'setcompr', end: TokenKind, loc: Loc): Term | undefined {
+    if (this.at(',')) {
+      this.advance();
+      return undefined;
+    }
+    return this.attempt(() => {
+      const head = this.parseTerm();
+      if (!this.at('|')) throw SPECULATION_FAILED;
+      this.advance();
+      const body = this.parseBody(end);
+      this.advance();
+      return { t, head, body, loc };
+    });
+  }
+
   private parseSetOrObject(): Term {
-    const start = this.advance();
-    const loc = this.loc(start);
+    const loc = this.loc(this.advance());
     if (this.at('}')) {
       this.advance();
       return { t: 'object', entries: [], loc };
     }
-    let potentialComprehension = true;
-    if (this.at(',')) {
-      potentialComprehension = false;
-      this.advance();
-    }
-    if (potentialComprehension) {
-      const compr = this.attempt(() => {
-        const head = this.parseTerm();
-        if (!this.at('|')) throw SPECULATION_FAILED;
-        this.advance();
-        const body = this.parseBody('}');
-        this.advance();
-        return { t: 'setcompr', head, body, loc } as Term;
-      });
-      if (compr) return compr;
-    }
+    const potentialComprehension = !this.at(',');
+    const compr = this.comprehension('setcompr', '}', loc);
+    if (compr) return compr;
     const first = this.parseTermInfixCall(false);
     if (this.at(':')) {
       this.advance();

@@ -57,6 +57,7 @@ async function show() {
 }
 
 function showLogin(message) {
+  generation++; // a view still loading must not draw over the form
   live?.close();
   live = null;
   cleanup?.();
