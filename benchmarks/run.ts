@@ -252,7 +252,7 @@ async function measureMode(mode: 'bare' | 'full', origin: Target, originCaFile: 
 
 interface Report {
   date: string;
-  machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string };
+  machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string; loadAvg: [start: number, end: number] };
   direct: { fixed: LoadResult; max: LoadResult; sseDelayMs: Percentiles };
   modes: Partial<Record<'bare' | 'full', ModeResult>>;
   nginx: { fixed: LoadResult; max: LoadResult; cpuPerRequestUs: number; rssMb: number } | null;
@@ -313,7 +313,9 @@ function markdown(r: Report): string {
 
 Measured by \`npm run bench\` (benchmarks/run.ts) on ${r.date}. Re-run it to refresh this file.
 
-Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB RAM, ${r.machine.os}, Node ${r.machine.node}.
+Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB RAM, ${r.machine.os}, Node ${r.machine.node};
+1-minute load average at the start and the end of the run: ${r.machine.loadAvg[0]} / ${r.machine.loadAvg[1]} (other work on
+the machine inflates every column, the CPU-time figures most).
 
 ## Command
 
@@ -355,6 +357,7 @@ ${r.audit ? `- Audit (benchmarks/audit.ts): ${Object.entries(r.audit).map(([k, v
 // ── main ───────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg()[0]!;
   const work = mkdtempSync(join(os.tmpdir(), 'yori-bench-'));
   const children: ChildProcess[] = [];
   try {
@@ -419,6 +422,7 @@ async function main(): Promise<void> {
         memoryGb: round(os.totalmem() / 2 ** 30, 0),
         os: `${os.type()} ${os.release()}`,
         node: process.versions.node,
+        loadAvg: [round(loadAtStart, 1), round(os.loadavg()[0]!, 1)],
       },
       direct: { fixed: directFixed, max: directMax, sseDelayMs: percentiles(directSse) },
       modes,

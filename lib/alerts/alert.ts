@@ -76,7 +76,10 @@ export function alertText(a: Alert, timeZone: string): string {
   return lines.join('\n');
 }
 
-/** Dedupe key: same device and same reason within the window raise one alert. */
+/**
+ * Dedupe key: same device and same reason within the window raise one alert. The severity is
+ * part of it, so a block (critical) still gets through after an alert for the same reason.
+ */
 export function dedupeKey(a: Alert): string {
-  return `${a.kind}|${a.client_ip ?? ''}|${a.reasons.length ? a.reasons.join('|') : a.title}`;
+  return `${a.kind}|${a.severity}|${a.client_ip ?? ''}|${a.reasons.length ? a.reasons.join('|') : a.title}`;
 }

@@ -31,7 +31,7 @@ t.test('appUsage per device and per person, observe rows only', async (t) => {
   ];
   const ins = new EventInserter(db);
   db.transaction(() => rows.forEach((r) => ins.insertEvent(r)))();
-  const label = labeler((ip) => ({ ip, mac: null, name: ip === '10.0.0.2' ? 'tablet' : null, person: ip === '10.0.0.3' ? 'ben' : null }));
+  const label = labeler((ip) => ({ ip, mac: null, name: ip === '10.0.0.2' ? 'tablet' : null, person: ip === '10.0.0.3' ? 'ben' : 'ann' }));
   const u = appUsage(db, 0, 1000 * MIN, label);
   t.same(u.devices.map((d) => [d.client_ip, d.name, d.person, d.provider, d.time_ms / MIN, d.sessions, d.connections]), [
     ['10.0.0.2', 'tablet', 'ann', 'anthropic', 30, 1, 1],

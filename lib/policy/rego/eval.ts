@@ -305,25 +305,11 @@ function simple(c: Ctx, f: Frame, t: CTerm): Simple {
     case 'call': {
       const fn = t.fn;
       if (fn.kind === 'builtin' && (fn.def === null || fn.def.relation)) return COMPLEX;
-      const n = t.args.length;
-      const args: Value[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const a = simple(c, f, t.args[i]!);
-        if (a === COMPLEX || a === undefined) return a;
-        args[i] = a;
-      }
-      return callDirect(c, fn, args, t.loc);
+      const args = simpleArgs(c, f, t.args);
+      return args === COMPLEX || args === undefined ? args : callDirect(c, fn, args, t.loc);
     }
-    case 'array': {
-      const n = t.items.length;
-      const out: Value[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const a = simple(c, f, t.items[i]!);
-        if (a === COMPLEX || a === undefined) return a;
-        out[i] = a;
-      }
-      return out;
-    }
+    case 'array':
+      return simpleArgs(c, f, t.items);
     case 'compr':
       return comprehension(c, f, t);
     case 'template':
@@ -376,25 +362,16 @@ function simpleBasePath(f: Frame, v: Value, path: CTerm[], i: number): Value | u
 
 /** walkData for a path of constants and bound variables. */
 function simpleData(c: Ctx, f: Frame, path: CTerm[]): Value | undefined {
-  let node: RuleNode | undefined = c.root;
-  let base: Value | undefined = c.data;
-  let ov = c.ov;
+  let pos: DataPos = { node: c.root, base: c.data, ov: c.ov };
   for (let i = 0; ; i++) {
+    const { node, base, ov } = pos;
     if (ov && ov.value !== undefined) return simplePath(f, ov.value, path, i);
     if (!node && !ov) return base === undefined ? undefined : simpleBasePath(f, base, path, i);
     if ((node && node.hasRules) || i === path.length) {
       const v = docAt(c, node, base, ov);
       return v === undefined ? undefined : simplePath(f, v, path, i);
     }
-    const key = pathKey(f, path[i]!);
-    const k = keyOf(key);
-    const child: RuleNode | undefined = node?.children.get(k);
-    const bchild: Value | undefined = base instanceof RegoObject ? baseGet(base, key) : undefined;
-    const ochild: Override | null = ov?.children.get(k) ?? null;
-    if (!child && !ochild) return bchild === undefined ? undefined : simpleBasePath(f, bchild, path, i + 1);
-    node = child;
-    base = bchild;
-    ov = ochild;
+    pos = childPos(pos, pathKey(f, path[i]!));
   }
 }
 
@@ -406,7 +383,7 @@ function evalTerm(c: Ctx, f: Frame, t: CTerm, vk: VK): boolean {
     case 'input':
       return c.input === undefined ? false : deref(c, f, c.input, t.path, 0, vk);
     case 'data':
-      return walkData(c, f, c.root, c.data, c.ov, t.path, 0, vk);
+      return walkData(c, f, { node: c.root, base: c.data, ov: c.ov }, t.path, 0, vk);
     case 'ref':
       return evalTerm(c, f, t.head, (h) => deref(c, f, h, t.path, 0, vk));
     case 'array':
@@ -613,16 +590,27 @@ function derefBase(c: Ctx, f: Frame, v: Value, path: CTerm[], i: number, vk: VK)
   return x === undefined ? false : derefBase(c, f, x, path, i + 1, vk);
 }
 
-function walkData(
-  c: Ctx,
-  f: Frame,
-  node: RuleNode | undefined,
-  base: Value | undefined,
-  ov: Override | null,
-  path: CTerm[],
-  i: number,
-  vk: VK,
-): boolean {
+/**
+ * A position in the data document: the rule tree node (if rules lie below),
+ * the base document and the `with` overrides there.
+ */
+interface DataPos {
+  node: RuleNode | undefined;
+  base: Value | undefined;
+  ov: Override | null;
+}
+
+function childPos(pos: DataPos, key: Value): DataPos {
+  const k = keyOf(key);
+  return {
+    node: pos.node?.children.get(k),
+    base: pos.base instanceof RegoObject ? baseGet(pos.base, key) : undefined,
+    ov: pos.ov?.children.get(k) ?? null,
+  };
+}
+
+function walkData(c: Ctx, f: Frame, pos: DataPos, path: CTerm[], i: number, vk: VK): boolean {
+  const { node, base, ov } = pos;
   if (ov && ov.value !== undefined) return deref(c, f, ov.value, path, i, vk);
   if (!node && !ov) return base === undefined ? false : derefBase(c, f, base, path, i, vk);
   if ((node && node.hasRules) || i === path.length) {
@@ -630,38 +618,18 @@ function walkData(
     return v === undefined ? false : deref(c, f, v, path, i, vk);
   }
   const p = path[i]!;
-  if (p.k === 'const') return dataStep(c, f, node, base, ov, path, i, p.v, vk);
-  if (p.k === 'var' && f[p.slot] !== undefined) return dataStep(c, f, node, base, ov, path, i, f[p.slot]!, vk);
-  if (!isPattern(f, p)) return evalTerm(c, f, p, (key) => dataStep(c, f, node, base, ov, path, i, key, vk));
+  if (p.k === 'const') return walkData(c, f, childPos(pos, p.v), path, i + 1, vk);
+  if (p.k === 'var' && f[p.slot] !== undefined) return walkData(c, f, childPos(pos, f[p.slot]!), path, i + 1, vk);
+  if (!isPattern(f, p)) return evalTerm(c, f, p, (key) => walkData(c, f, childPos(pos, key), path, i + 1, vk));
   const keys = new Map<string, Value>();
   if (base instanceof RegoObject) for (const key of base.keys()) keys.set(keyOf(key), key);
   if (node) for (const child of node.children.values()) keys.set(keyOf(child.key), child.key);
   if (ov) for (const [k, key] of ov.keys) keys.set(k, key);
   const sorted = [...keys.values()].sort(compare);
   for (const key of sorted) {
-    if (unifyValue(c, f, key, p, () => dataStep(c, f, node, base, ov, path, i, key, vk))) return true;
+    if (unifyValue(c, f, key, p, () => walkData(c, f, childPos(pos, key), path, i + 1, vk))) return true;
   }
   return false;
-}
-
-/** One step of walkData along key `key`. */
-function dataStep(
-  c: Ctx,
-  f: Frame,
-  node: RuleNode | undefined,
-  base: Value | undefined,
-  ov: Override | null,
-  path: CTerm[],
-  i: number,
-  key: Value,
-  vk: VK,
-): boolean {
-  const k = keyOf(key);
-  const child = node?.children.get(k);
-  const bchild = base instanceof RegoObject ? baseGet(base, key) : undefined;
-  const ochild = ov?.children.get(k) ?? null;
-  if (!child && !ochild) return bchild === undefined ? false : derefBase(c, f, bchild, path, i + 1, vk);
-  return walkData(c, f, child, bchild, ochild, path, i + 1, vk);
 }
 
 /** The full document at a tree node: rule values, namespaces merged with base data, overrides applied. */
