@@ -13,7 +13,7 @@
  * SSE_EVENTS (50), AUDIT_ROWS (1000000), SKIP_FULL=1 (bare data path only).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -79,7 +79,10 @@ function compileServers(): boolean {
     skipLibCheck: true,
     types: ['node'],
   });
-  return !program.emit().emitSkipped;
+  if (program.emit().emitSkipped) return false;
+  // Files the full app reads next to its modules (the dashboard's page and scripts).
+  cpSync(join(root, 'lib/web/static'), join(COMPILED, 'lib/web/static'), { recursive: true });
+  return true;
 }
 
 let compiled = false;
