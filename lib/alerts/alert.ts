@@ -79,7 +79,10 @@ export function alertText(a: Alert, timeZone: string): string {
 /**
  * Dedupe key: same device and same reason within the window raise one alert. The severity is
  * part of it, so a block (critical) still gets through after an alert for the same reason.
+ * Numbers in a reason do not make it new: "121 requests in the last hour" and "122 requests…"
+ * are one ongoing condition, not an alert per request.
  */
 export function dedupeKey(a: Alert): string {
-  return `${a.kind}|${a.severity}|${a.client_ip ?? ''}|${a.reasons.length ? a.reasons.join('|') : a.title}`;
+  const reason = a.reasons.length ? a.reasons.join('|') : a.title;
+  return `${a.kind}|${a.severity}|${a.client_ip ?? ''}|${reason.replace(/\d+(?:\.\d+)?/g, '#')}`;
 }

@@ -13,24 +13,38 @@ interface LocalParts {
   minute: number;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
+interface ZoneFormat {
+  format: Intl.DateTimeFormat;
+  /** The last minute asked for and its parts: every request of a minute asks the same. */
+  minute: number;
+  parts: Readonly<LocalParts>;
+}
 
-function formatFor(tz: string): Intl.DateTimeFormat {
+const formats = new Map<string, ZoneFormat>();
+
+function formatFor(tz: string): ZoneFormat {
   let f = formats.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
+    const format = new Intl.DateTimeFormat('en-US', {
       timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric',
     });
+    f = { format, minute: NaN, parts: { year: 0, month: 0, day: 0, hour: 0, minute: 0 } };
     formats.set(tz, f);
   }
   return f;
 }
 
-export function localParts(ms: number, tz: string): LocalParts {
+/** Wall-clock parts of instant `ms` in `tz`. Offsets in use today are whole minutes, so one lookup serves a minute. */
+export function localParts(ms: number, tz: string): Readonly<LocalParts> {
+  const f = formatFor(tz);
+  const minute = Math.floor(ms / 60_000);
+  if (minute === f.minute) return f.parts;
   const out: LocalParts = { year: 0, month: 0, day: 0, hour: 0, minute: 0 };
-  for (const p of formatFor(tz).formatToParts(ms)) {
+  for (const p of f.format.formatToParts(ms)) {
     if (p.type === 'year' || p.type === 'month' || p.type === 'day' || p.type === 'hour' || p.type === 'minute') out[p.type] = Number(p.value);
   }
+  f.minute = minute;
+  f.parts = out;
   return out;
 }
 

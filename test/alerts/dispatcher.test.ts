@@ -65,11 +65,14 @@ t.test('same device and reason within the window is deduped; after it, raised ag
   t.equal(d.raise(input), null, 'deduped');
   t.ok(d.raise({ ...input, client_ip: '10.0.0.3' }), 'another device is not deduped');
   t.ok(d.raise({ ...input, reasons: ['heavy use'] }), 'another reason is not deduped');
+  t.ok(d.raise({ ...input, reasons: ['high usage: 121 requests in the last hour (limit 120)'] }));
+  t.equal(d.raise({ ...input, reasons: ['high usage: 122 requests in the last hour (limit 120)'] }), null, 'a count that grew is the same reason');
+  t.ok(d.raise({ ...input, reasons: ['high usage: 900 tokens today (limit 800)'] }), 'other words are another reason');
   now += 30 * 60_000;
   t.ok(d.raise(input), 'raised again after the window');
   await d.flush();
-  t.equal(ch.got.length, 4);
-  t.equal(d.stats().deduped, 1);
+  t.equal(ch.got.length, 6);
+  t.equal(d.stats().deduped, 2);
 });
 
 t.test('per-channel rate limit records rate_limited outcomes', async (t) => {

@@ -69,8 +69,10 @@ t.test('read-only database file: failures counted, rows written once it is writa
   db.close();
   chownSync(path, 65534, 65534);
   chmodSync(path, 0o444);
-  // Plain tsx: the runner's coverage hooks would write to root-owned folders.
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, 'readonly', path], { stdio: 'pipe', uid: 65534, gid: 65534, env: { ...process.env, HOME: dir } });
+  // Plain tsx without the runner's NODE_OPTIONS: its process-info hooks would write into
+  // root-owned folders as uid 65534 and fail at exit.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('_TAPJS') && !k.startsWith('TAP')));
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, 'readonly', path], { stdio: 'pipe', uid: 65534, gid: 65534, env: { ...env, HOME: dir } });
   t.teardown(() => proc.kill('SIGKILL'));
   proc.stderr.pipe(process.stderr);
   const next = reader(proc);
