@@ -6,7 +6,8 @@
  *
  * Everything here runs on the request path, so it stays in memory: device lookup and usage
  * counters are maps, the audit writer only enqueues, and alerts are delivered in the
- * background. Nothing awaits.
+ * background. Nothing awaits. In advisory mode the policy decision is deferred to the end of
+ * the exchange (hooks.ts DeferredDecision).
  */
 import type { Config } from './config/schema.js';
 import type { AuditWriter } from './audit/writer.js';
@@ -14,7 +15,7 @@ import { rowFromConnection, rowFromExchange } from './audit/row.js';
 import type { AlertDispatcher } from './alerts/dispatcher.js';
 import type { DeviceDirectory } from './devices/directory.js';
 import type { DeviceInfo } from './devices/types.js';
-import type { Decision, Exchange, GatewayHooks, ObservedConnection, Route } from './hooks.js';
+import type { Decision, DeferredDecision, Exchange, GatewayHooks, ObservedConnection, Route } from './hooks.js';
 import { getHeader } from './http/headers.js';
 import { connectionInput, exchangeInput, type ClientInput } from './policy/input.js';
 import { detectPii } from './policy/pii.js';
@@ -96,15 +97,20 @@ export function createAddons(deps: AddonDeps): GatewayHooks {
       return policies.decide(connectionInput(conn, clientInput(dev), counts, t, tz));
     },
 
-    request(ex: Exchange): Decision {
+    request(ex: Exchange): Decision | DeferredDecision {
       const t = now();
       ex.info = extractRequest(ex.route, ex.method, ex.path, getHeader(ex.requestHeaders, 'content-type') ?? null, ex.requestBody, ex.bodyTruncated);
       const dev = devices.resolve(ex.client.ip);
       noticeNewDevice(dev, ex.route);
       const counts = usage.recordRequest(clientKey(dev), t);
-      const input = exchangeInput(ex, clientInput(dev), counts, detectPii(ex.info.prompt), t, tz);
-      input.request.path = redactPath(ex.path);
-      return policies.decide(input);
+      const decide = () => {
+        const input = exchangeInput(ex, clientInput(dev), counts, detectPii(ex.info!.prompt), t, tz);
+        input.request.path = redactPath(ex.path);
+        return policies.decide(input);
+      };
+      // Advisory policies cannot block: they run once the response is through, so the PII
+      // scan and Rego evaluation never add latency (same input, same clock reading).
+      return policies.mode === 'enforce' ? decide() : { settle: decide };
     },
 
     response(ex: Exchange) {

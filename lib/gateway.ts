@@ -16,7 +16,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import type { Server as HttpServer } from 'node:http';
 import type { Config } from './config/schema.js';
-import { ALLOW, noopHooks, type Decision, type GatewayHooks, type ResponseObserver, type Usage } from './hooks.js';
+import { ALLOW, isDeferred, noopHooks, type Decision, type DeferredDecision, type GatewayHooks, type ResponseObserver, type Usage } from './hooks.js';
 import { createLogger, type Logger } from './log.js';
 import { DataPath, type DataPathSettings } from './net/datapath.js';
 import { isPromise } from './net/promise.js';
@@ -63,9 +63,20 @@ const DEFAULT_USAGE: Usage = Object.freeze({ prompt_tokens: null, completion_tok
 export function guardHooks(hooks: GatewayHooks, logger: Logger): GatewayHooks {
   const failed = (hook: string, err: unknown) =>
     logger.error({ hook, err: err instanceof Error ? err.message : String(err) }, 'addon hook failed; treated as allow / no-op');
-  const decide = <A>(hook: string, fn: (arg: A) => Decision | Promise<Decision>) => (arg: A): Decision | Promise<Decision> => {
+  const settle = (hook: string, deferred: DeferredDecision): DeferredDecision => ({
+    settle() {
+      try {
+        return deferred.settle() ?? ALLOW;
+      } catch (err) {
+        failed(hook, err);
+        return ALLOW;
+      }
+    },
+  });
+  type AnyDecision = Decision | DeferredDecision | Promise<Decision>;
+  const decide = <A, R extends AnyDecision>(hook: string, fn: (arg: A) => R) => (arg: A): R => {
     try {
-      const d = fn(arg);
+      const d: AnyDecision = fn(arg);
       if (isPromise(d)) {
         return d.then(
           (v) => v ?? ALLOW,
@@ -73,12 +84,13 @@ export function guardHooks(hooks: GatewayHooks, logger: Logger): GatewayHooks {
             failed(hook, err);
             return ALLOW;
           },
-        );
+        ) as R;
       }
-      return d ?? ALLOW;
+      if (d && isDeferred(d)) return settle(hook, d) as R;
+      return (d ?? ALLOW) as R;
     } catch (err) {
       failed(hook, err);
-      return ALLOW;
+      return ALLOW as R;
     }
   };
   const notify = <A>(hook: string, fn: (arg: A) => void) => (arg: A): void => {

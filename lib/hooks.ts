@@ -7,7 +7,9 @@
  *
  * Contract (every hook):
  * - `request` runs once per exchange, after the whole request body (up to
- *   limits.max_body_bytes) was read and before any byte of it goes upstream.
+ *   limits.max_body_bytes) was read and before any byte of it goes upstream. A hook that
+ *   cannot block (advisory policy) returns a `DeferredDecision`: the request goes upstream
+ *   at once and `settle` runs when the exchange ends, just before `exchangeDone`.
  * - `response` runs once when the response head is known; the observer it returns sees every
  *   body chunk after the chunk was written to the client (it can never delay a chunk).
  * - `exchangeDone` runs exactly once per exchange, whether it ended in a response, a block,
@@ -39,6 +41,19 @@ export interface Decision {
 }
 
 export const ALLOW: Decision = Object.freeze({ action: 'allow', reasons: [] }) as Decision;
+
+/**
+ * A decision that can never block, worked out after the fact: the data path forwards the
+ * request without waiting and calls `settle` once the response is through, so the policy's
+ * work never sits between the client and the AI service.
+ */
+export interface DeferredDecision {
+  settle(): Decision;
+}
+
+export function isDeferred(d: Decision | DeferredDecision): d is DeferredDecision {
+  return typeof (d as DeferredDecision).settle === 'function';
+}
 
 /** What a provider extractor found in a request body (SPEC §7); NULL-able like the DB. */
 export interface RequestInfo {
@@ -111,8 +126,8 @@ export interface ObservedConnection {
 export interface GatewayHooks {
   /** Observe-mode app connection about to be spliced; `block` closes it. */
   connection(conn: ObservedConnection): Decision | Promise<Decision>;
-  /** Request fully read; decide before anything goes upstream. `block` answers 403. */
-  request(ex: Exchange): Decision | Promise<Decision>;
+  /** Request fully read; decide before anything goes upstream (`block` answers 403), or defer. */
+  request(ex: Exchange): Decision | DeferredDecision | Promise<Decision>;
   /** Response head known; may return an observer for the body (usage extraction). */
   response(ex: Exchange): ResponseObserver | null;
   exchangeDone(ex: Exchange): void;

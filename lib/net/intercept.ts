@@ -28,7 +28,7 @@
  */
 import tls, { type SecureContext, type TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { Client, Decision, GatewayHooks, ResponseObserver, Route } from '../hooks.js';
+import { ALLOW, isDeferred, type Client, type Decision, type DeferredDecision, type GatewayHooks, type ResponseObserver, type Route } from '../hooks.js';
 import { equalsIgnoreCase, getHeader, type HeaderPairs } from '../http/headers.js';
 import { HttpFramingError, MessageParser, type MessageHead } from '../http/parser.js';
 import {
@@ -100,6 +100,8 @@ export class InterceptSession {
   #responseKeepAlive = false;
   #clientChunked = false;
   #observer: ResponseObserver | null = null;
+  /** An advisory decision to settle when the exchange ends. */
+  #deferred: DeferredDecision | null = null;
   #retried = false;
 
   constructor(raw: Socket, replay: Buffer, route: Route, port: number, client: Client, deps: InterceptDeps) {
@@ -247,6 +249,7 @@ export class InterceptSession {
     this.#responseReceived = false;
     this.#responseComplete = false;
     this.#observer = null;
+    this.#deferred = null;
     this.#retried = false;
     const ex = new ExchangeRecord(this.#deps.nextExchangeId(), this.#client, this.#route, now, head.method!, head.url!, head.headers);
     this.#ex = ex;
@@ -314,7 +317,10 @@ export class InterceptSession {
     this.#phase = 'deciding';
     const d = this.#deps.hooks.request(ex);
     if (isPromise(d)) d.then((v) => this.#decided(ex, v)).catch((err) => this.#internalError(err));
-    else this.#decided(ex, d);
+    else if (isDeferred(d)) {
+      this.#deferred = d;
+      this.#decided(ex, ALLOW);
+    } else this.#decided(ex, d);
   }
 
   #decided(ex: ExchangeRecord, decision: Decision): void {
@@ -530,6 +536,9 @@ export class InterceptSession {
       return;
     }
     if (this.#clientChunked) this.#write(LAST_CHUNK);
+    // The response is whole: send it now (#onUpstreamData corked the client), before the
+    // end-of-exchange work (deferred policy, audit row) runs.
+    if (this.#tls.writableCorked > 0) this.#tls.uncork();
     this.#responseComplete = true;
     this.#afterResponseIfDone();
   }
@@ -564,6 +573,10 @@ export class InterceptSession {
     this.#responses = null;
     this.#phase = 'idle';
     this.#responseComplete = false;
+    if (this.#deferred) {
+      ex.decision = this.#deferred.settle();
+      this.#deferred = null;
+    }
     this.#deps.hooks.exchangeDone(ex);
     if (!next || this.#gone) return;
     if (this.#closeAfter) {

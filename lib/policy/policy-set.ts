@@ -35,8 +35,10 @@ export interface PolicyStatus {
 interface Compiled {
   files: PolicyFile[];
   packages: string[];
-  deny: PreparedQuery[];
-  warn: PreparedQuery[];
+  /** One query for every deny and warn, so rules they share are evaluated once per request. */
+  query: PreparedQuery | null;
+  /** The query's variables: which one holds a deny and which a warn. */
+  vars: { name: string; rule: 'deny' | 'warn' }[];
   wasm: WasmPolicies | null;
 }
 
@@ -100,6 +102,11 @@ export class PolicySet {
     }
   }
 
+  /** advisory or enforce: only enforce can block, so only then must a request wait for `decide`. */
+  get mode(): PolicyMode {
+    return this.opts.mode;
+  }
+
   /** Applies a new mode and config data (SIGHUP) and reloads the files. */
   async reconfigure(mode: PolicyMode, data: Record<string, unknown>): Promise<string | null> {
     this.opts.mode = mode;
@@ -115,10 +122,7 @@ export class PolicySet {
     const deny: unknown[] = [];
     const warn: unknown[] = [];
     try {
-      // One conversion of the input for all queries: it is the biggest per-request cost.
-      const inputValue = fromJSON(input);
-      for (const q of set.deny) collect(q, inputValue, this.dataValue, deny);
-      for (const q of set.warn) collect(q, inputValue, this.dataValue, warn);
+      if (set.query) collect(set.query, set.vars, input, this.dataValue, deny, warn);
       if (set.wasm) {
         const r = set.wasm.evaluate(input);
         deny.push(...r.deny);
@@ -179,8 +183,8 @@ export class PolicySet {
     if (!st.isDirectory()) throw new Error(`policy.dir ${this.opts.dir} is not a folder`);
     const sources = readRegoSources(this.opts.dir, false);
     const compiled = compileModules(sources);
-    const deny: PreparedQuery[] = [];
-    const warn: PreparedQuery[] = [];
+    const vars: Compiled['vars'] = [];
+    const exprs: string[] = [];
     const packages = new Set<string>();
     for (const rule of compiled.rules()) {
       const path = packagePath(rule);
@@ -189,9 +193,13 @@ export class PolicySet {
       const key = `${pkg}.${rule.name}`;
       if (packages.has(key)) continue;
       packages.add(key);
-      const query = compiled.prepare(`x := data.${path.map(refSegment).join('')}.${rule.name}`);
-      (rule.name === 'deny' ? deny : warn).push(query);
+      // An array comprehension is [] when the rule is undefined, so one package without a
+      // value never hides the others.
+      const name = `r${vars.length}`;
+      vars.push({ name, rule: rule.name });
+      exprs.push(`${name} := [v | v := data.${path.map(refSegment).join('')}.${rule.name}]`);
     }
+    const query = exprs.length ? compiled.prepare(exprs.join('; ')) : null;
     const wasm = await loadWasmPolicies(this.opts.dir, this.evalData);
     const files: PolicyFile[] = [
       ...sources.map((s) => ({ name: s.name, kind: 'rego' as const })),
@@ -200,8 +208,8 @@ export class PolicySet {
     return {
       files,
       packages: [...new Set([...packages].map((k) => k.slice(0, k.lastIndexOf('.'))))].concat(wasm?.packages ?? []),
-      deny,
-      warn,
+      query,
+      vars,
       wasm,
     };
   }
@@ -218,12 +226,15 @@ function refSegment(part: string, i: number): string {
   return `[${JSON.stringify(part)}]`;
 }
 
-function collect(q: PreparedQuery, input: Value, data: Value, into: unknown[]): void {
+/** Runs the combined query; each variable holds [] or [the rule's value], a set or an array. */
+function collect(q: PreparedQuery, vars: Compiled['vars'], input: unknown, data: Value, deny: unknown[], warn: unknown[]): void {
   const r = q.evalValues({ input, data });
   if (r.error) throw r.error;
   for (const row of r.results) {
-    const v = row.x === undefined ? undefined : toJSON(row.x);
-    if (Array.isArray(v)) into.push(...v);
+    for (const { name, rule } of vars) {
+      const values = row[name] === undefined ? [] : toJSON(row[name]!);
+      for (const v of values as unknown[]) if (Array.isArray(v)) (rule === 'deny' ? deny : warn).push(...v);
+    }
   }
 }
 

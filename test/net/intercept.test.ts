@@ -275,6 +275,37 @@ t.test('an async hook is awaited; a throwing hook is treated as allow', async (t
   t.equal(second.body.toString(), 'ok');
 });
 
+t.test('a deferred decision: the request goes upstream at once, settle runs after the response, before exchangeDone', async (t) => {
+  const order: string[] = [];
+  const origin = await startOrigin(t, (req, res) => {
+    order.push('origin');
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  let settles = 0;
+  const rec = recorder({
+    request: () => ({
+      settle: () => {
+        order.push('settle');
+        if (++settles === 2) throw new Error('settle bug');
+        return { action: 'alert', reasons: ['bedtime'] };
+      },
+    }),
+    exchangeDone: (ex) => order.push(`done:${ex.decision.action}`),
+  });
+  const gw = await startTestGateway(t, { overrides: { 'api.openai.com': origin.port }, hooks: rec.hooks });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const first = await gatewayRequest(gw, { method: 'POST', path: '/v1/chat/completions', body: '{"model":"m"}', agent });
+  t.equal(first.status, 200);
+  t.equal(first.body.toString(), 'ok');
+  const second = await gatewayRequest(gw, { method: 'POST', path: '/v1/chat/completions', body: '{}', agent });
+  t.equal(second.status, 200, 'a throwing settle allows');
+  const exs = await rec.waitExchanges(2);
+  t.same(order, ['origin', 'settle', 'done:alert', 'origin', 'settle', 'done:allow']);
+  t.same(exs[0]!.decision, { action: 'alert', reasons: ['bedtime'] });
+});
+
 t.test('bodies over limits.max_body_bytes: hook sees the prefix with bodyTruncated, body streams whole', async (t) => {
   const size = 300 * 1024;
   const big = Buffer.alloc(size, 'x');
