@@ -9,6 +9,7 @@
 // point, a rule of the package or an import, a variable of an enclosing body,
 // or a new local. Declarations take effect where they are written.
 
+import { markStable } from './stable.js';
 import type { Annotation, Expr, Import, Loc, Module, Rule, Term, VarTerm, With } from './ast.js';
 import { chainEntry } from './annotations.js';
 import { BUILTINS, UNSUPPORTED_BUILTINS, type BuiltinDef } from './builtins/index.js';
@@ -851,5 +852,7 @@ function addSubtree(n: RuleNode, out: Set<RuleNode>): void {
 /** Compiles modules into a program. Throws RegoError. */
 export function compileProgram(modules: Module[], opts?: CompileOptions): { program: Program; compiler: Compiler } {
   const compiler = new Compiler(opts);
-  return { program: compiler.compile(modules), compiler };
+  const program = compiler.compile(modules);
+  markStable(program.root);
+  return { program, compiler };
 }

@@ -49,6 +49,27 @@ interface Shared {
   steps: number;
 }
 
+/**
+ * Values of stable rules (lib/policy/rego/stable.ts) and results of stable functions, kept
+ * across the queries that evaluate against one base data object.
+ */
+export interface StableCache {
+  readonly rules: Map<RuleNode, Value | typeof UNDEF>;
+  readonly calls: Map<RuleNode, Map<string, Value | typeof UNDEF>>;
+}
+
+const stableCaches = new WeakMap<RuleNode, WeakMap<object, StableCache>>();
+
+/** The cache for a program (by its root) and a base data object; null when data is not one. */
+export function stableCacheFor(root: RuleNode, data: Value): StableCache | null {
+  if (typeof data !== 'object' || data === null) return null;
+  let byData = stableCaches.get(root);
+  if (!byData) stableCaches.set(root, (byData = new WeakMap()));
+  let cache = byData.get(data);
+  if (!cache) byData.set(data, (cache = { rules: new Map(), calls: new Map() }));
+  return cache;
+}
+
 export class Ctx {
   readonly cache = new Map<RuleNode, Value | typeof UNDEF>();
   /** Function results by function and argument keys (functions are pure within a context). */
@@ -61,6 +82,8 @@ export class Ctx {
     readonly shared: Shared,
     readonly ov: Override | null = null,
     readonly mocks: Map<string, Mock> | null = null,
+    /** Only a query's own context has one: `with` contexts change what rules see. */
+    readonly stable: StableCache | null = null,
   ) {}
 }
 
@@ -73,6 +96,8 @@ export interface QueryEnv {
   strict: boolean;
   /** Absolute time (ms) after which evaluation stops with eval_cancel_error. */
   deadline?: number;
+  /** Stable rule values shared with earlier queries on the same data (not in strict mode). */
+  stable?: StableCache | null;
 }
 
 export function newContext(env: QueryEnv): Ctx {
@@ -84,7 +109,7 @@ export function newContext(env: QueryEnv): Ctx {
     deadline: env.deadline ?? Infinity,
     steps: 0,
   };
-  return new Ctx(env.root, env.data, env.input, shared);
+  return new Ctx(env.root, env.data, env.input, shared, null, null, env.stable ?? null);
 }
 
 /** The first recorded built-in error (strict mode only). */
@@ -640,7 +665,7 @@ function docAt(c: Ctx, node: RuleNode | undefined, base: Value | undefined, ov: 
     const hit = c.cache.get(node);
     if (hit !== undefined) v = hit === UNDEF ? undefined : hit;
     else {
-      v = node.hasRules ? ruleDoc(c, node) : namespaceDoc(c, node, base);
+      v = node.hasRules ? stableRuleDoc(c, node) : namespaceDoc(c, node, base);
       c.cache.set(node, v === undefined ? UNDEF : v);
     }
   }
@@ -678,6 +703,17 @@ function mergeBase(virtual: RegoObject, base: RegoObject): RegoObject {
 
 function newFrame(n: number): Frame {
   return new Array(n);
+}
+
+/** ruleDoc, answered from the query-spanning cache when the rule is stable. */
+function stableRuleDoc(c: Ctx, node: RuleNode): Value | undefined {
+  const st = node.stable ? c.stable : null;
+  if (!st) return ruleDoc(c, node);
+  const hit = st.rules.get(node);
+  if (hit !== undefined) return hit === UNDEF ? undefined : hit;
+  const v = ruleDoc(c, node);
+  st.rules.set(node, v === undefined ? UNDEF : v);
+  return v;
 }
 
 function ruleDoc(c: Ctx, node: RuleNode): Value | undefined {
@@ -817,8 +853,9 @@ function rulesValue(c: Ctx, node: RuleNode, args: Value[] | null, conflictMsg: s
 }
 
 function callFunction(c: Ctx, node: RuleNode, args: Value[]): Value | undefined {
-  let memo = c.calls.get(node);
-  if (!memo) c.calls.set(node, (memo = new Map()));
+  const calls = node.stable && c.stable ? c.stable.calls : c.calls;
+  let memo = calls.get(node);
+  if (!memo) calls.set(node, (memo = new Map()));
   const key = args.length === 1 ? keyOf(args[0]!) : args.map(keyOf).join('\u0001');
   const hit = memo.get(key);
   if (hit !== undefined) return hit === UNDEF ? undefined : hit;

@@ -10,7 +10,7 @@ import type { BuiltinDef } from './builtins/index.js';
 import { newBuiltinContext } from './builtins/index.js';
 import { compileProgram, type CompiledQuery, type Compiler, type Program } from './compiler.js';
 import { RegoError } from './errors.js';
-import { evalBody, newContext, recordedError, type Ctx } from './eval.js';
+import { evalBody, newContext, recordedError, stableCacheFor, type Ctx } from './eval.js';
 import { parseModule, parseQuery, parseTermSource } from './parser.js';
 import { RegoObject, RegoSet, fromJSON, toJSON, type Value } from './value.js';
 
@@ -99,6 +99,8 @@ class Prepared implements PreparedQuery {
         input,
         bctx,
         strict,
+        // Strict mode reports the first built-in error of each query: nothing may be skipped.
+        stable: strict ? null : stableCacheFor(this.program.root, data),
         ...(opts.timeoutMs !== undefined ? { deadline: Date.now() + opts.timeoutMs } : {}),
       });
       const q = this.query;

@@ -120,6 +120,9 @@ export class RuleNode {
   /** Set while the compiler places rules, before any is compiled. */
   placed = false;
 
+  /** The value depends only on base data (set by markStable after compiling). */
+  stable = false;
+
   get isFunction(): boolean {
     return this.arity !== null;
   }
