@@ -24,7 +24,6 @@ import { createLogger, type Logger } from './log.js';
 import { startPfRefresher, type PfRefresher } from './pf/index.js';
 import { PolicySet } from './policy/policy-set.js';
 import { UsageCounters } from './policy/usage.js';
-import { loadOrCreateCA } from './tls/ca.js';
 import { registerDashboard } from './web/dashboard.js';
 
 export interface Yori {
@@ -119,8 +118,7 @@ export async function startYori(config: Config, opts: YoriOptions = {}): Promise
       feed: { writer, dispatcher: alerts },
       devices,
       policies: () => policies.status(),
-      // startGateway created or loaded the CA; this reads the same files.
-      ca: loadOrCreateCA(config.ca.dir),
+      ca: gateway.ca,
       logger,
       now,
     });

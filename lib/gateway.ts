@@ -25,7 +25,7 @@ import { createProxyServer } from './net/connect.js';
 import type { PeekOptions } from './net/peek.js';
 import { UpstreamPool, upstreamTrust, type UpstreamPoolOptions } from './net/upstream.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { loadOrCreateCA } from './tls/ca.js';
+import { loadOrCreateCA, type CertificateAuthority } from './tls/ca.js';
 import { LeafMinter } from './tls/leaf.js';
 import { AdminRouter, createAdminServer } from './web/admin-server.js';
 import { registerHealth } from './web/health.js';
@@ -42,6 +42,8 @@ export interface Gateway {
   readonly transparentAddress: AddressInfo;
   readonly proxyAddress: AddressInfo | null;
   readonly adminAddress: AddressInfo;
+  /** The local CA the leaf certificates are signed with (the install portal serves it). */
+  readonly ca: CertificateAuthority;
   /** The admin HTTP router: the dashboard and API register their routes here. */
   readonly admin: AdminRouter;
   /** The admin http.Server (its `upgrade` event serves the live feed). */
@@ -192,6 +194,7 @@ export async function startGateway(config: Config, opts: GatewayOptions = {}): P
       transparentAddress,
       proxyAddress,
       adminAddress,
+      ca,
       admin,
       adminServer,
       logger,
