@@ -3,7 +3,7 @@
  * Each `send` resolves when the far end accepted the alert and rejects with a short reason
  * otherwise; retries, rate limits and dedupe live in the dispatcher, not here.
  */
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { EmailChannel, NtfyChannel, WebhookChannel, AlertsConfig } from '../config/schema.js';
 import { alertSubject, alertText, type Alert } from './alert.js';
 
@@ -18,28 +18,39 @@ export interface AlertChannel {
 const HTTP_TIMEOUT_MS = 10_000;
 
 export function emailChannel(cfg: EmailChannel, timeZone: string): AlertChannel {
-  const transport = nodemailer.createTransport({
-    host: cfg.host,
-    port: cfg.port,
-    secure: cfg.secure,
-    requireTLS: !cfg.secure && cfg.starttls,
-    ignoreTLS: !cfg.secure && !cfg.starttls,
-    auth: cfg.user ? { user: cfg.user, pass: cfg.password ?? '' } : undefined,
-    connectionTimeout: HTTP_TIMEOUT_MS,
-    greetingTimeout: HTTP_TIMEOUT_MS,
-    socketTimeout: HTTP_TIMEOUT_MS,
-  });
+  // nodemailer is loaded on the first alert mail, not at start: most homes never send one
+  // in a process's lifetime, and it is the biggest module YORI would otherwise keep resident.
+  let transport: Promise<Transporter> | null = null;
+  const connect = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({
+      host: cfg.host,
+      port: cfg.port,
+      secure: cfg.secure,
+      requireTLS: !cfg.secure && cfg.starttls,
+      ignoreTLS: !cfg.secure && !cfg.starttls,
+      auth: cfg.user ? { user: cfg.user, pass: cfg.password ?? '' } : undefined,
+      connectionTimeout: HTTP_TIMEOUT_MS,
+      greetingTimeout: HTTP_TIMEOUT_MS,
+      socketTimeout: HTTP_TIMEOUT_MS,
+    });
+  };
   return {
     name: 'email',
     async send(alert) {
-      await transport.sendMail({
+      transport ??= connect();
+      const t = await transport.catch((e: unknown) => {
+        transport = null; // the next alert tries again
+        throw e;
+      });
+      await t.sendMail({
         from: cfg.from,
         to: cfg.to.join(', '),
         subject: alertSubject(alert),
         text: alertText(alert, timeZone),
       });
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close(), () => {}),
   };
 }
 

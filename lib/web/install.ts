@@ -10,7 +10,6 @@
  * that makes the browser contact an AI API and looks again, and says what each outcome means.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import QRCode from 'qrcode';
 import type { Db } from '../audit/store.js';
 import { isLoopback } from '../config/schema.js';
 import type { CertificateAuthority } from '../tls/ca.js';
@@ -105,7 +104,8 @@ async function installPage(req: IncomingMessage, ca: CertificateAuthority): Prom
   const host = requestHost(req);
   const url = host ? `http://${host}/install` : null;
   const local = host !== null && isLoopback(hostName(host));
-  const qr = url ? await QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) : '';
+  // qrcode is loaded when the install page is first asked for, not at start.
+  const qr = url ? await (await import('qrcode')).default.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) : '';
   const platforms = PLATFORMS.map((p) => `<details class="card platform" id="${p.id}"${open.has(p.id) ? ' open' : ''}><summary>${p.title}</summary>
 <p>${BUTTONS[p.download]}</p><ol>${p.steps.map((s) => `<li>${s}</li>`).join('')}</ol>${p.note ? `<p class="note">${p.note}</p>` : ''}</details>`).join('\n');
   return page('Install the YORI certificate', `
