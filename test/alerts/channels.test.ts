@@ -1,10 +1,10 @@
 import t from 'tap';
-import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { emailChannel, ntfyChannel, webhookChannel, channelsFromConfig } from '../../lib/alerts/channels.js';
 import { makeAlert, alertText, alertSubject, deviceLabel } from '../../lib/alerts/alert.js';
 import { defaultConfig } from '../../lib/config/schema.js';
+import { httpReceiver } from '../fixtures/http-receiver.js';
 
 const alert = makeAlert(
   {
@@ -21,30 +21,6 @@ const alert = makeAlert(
   Date.UTC(2026, 10, 25, 20, 30),
 );
 
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A local HTTP receiver answering `status`; records every request. */
-async function receiver(t: Tap.Test, status = 200) {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      got.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-      res.writeHead(status).end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, got };
-}
-
 t.test('alert text reads well for a parent', async (t) => {
   t.equal(deviceLabel(alert), "alice's kids-ipad (192.168.1.23)");
   t.equal(deviceLabel({ client_ip: '10.0.0.2', client_name: null, person: null }), '10.0.0.2');
@@ -58,7 +34,7 @@ t.test('alert text reads well for a parent', async (t) => {
 });
 
 t.test('webhook: JSON POST with configured headers; non-2xx rejects', async (t) => {
-  const ok = await receiver(t);
+  const ok = await httpReceiver(t);
   await webhookChannel({ url: `${ok.url}/hook`, headers: { 'x-token': 'abc' } }).send(alert);
   t.equal(ok.got.length, 1);
   t.equal(ok.got[0]!.method, 'POST');
@@ -70,12 +46,12 @@ t.test('webhook: JSON POST with configured headers; non-2xx rejects', async (t) 
   t.equal(payload.alert.title, alert.title);
   t.same(payload.alert.reasons, alert.reasons);
 
-  const bad = await receiver(t, 500);
+  const bad = await httpReceiver(t, 500);
   await t.rejects(webhookChannel({ url: bad.url, headers: {} }).send(alert), /HTTP 500/);
 });
 
 t.test('ntfy: publish to <url>/<topic> with title, priority, tags and token', async (t) => {
-  const ntfy = await receiver(t);
+  const ntfy = await httpReceiver(t);
   await ntfyChannel({ url: `${ntfy.url}/`, topic: 'family alerts', token: 'tk_123', priority: 4 }, 'UTC').send(alert);
   const req = ntfy.got[0]!;
   t.equal(req.url, '/family%20alerts');

@@ -4,13 +4,13 @@
  * "new device" alert, not one per request, not again after a restart.
  */
 import t from 'tap';
-import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { startYori } from '../../lib/app.js';
 import { createLogger } from '../../lib/log.js';
 import { startOrigin } from '../net/fixtures.js';
 import { BEDTIME_REASON, bedtimeSetup, chat, postJson, startTestYori, TEN_PM, until, waitRows } from './helpers.js';
+import { httpReceiver } from '../fixtures/http-receiver.js';
 
 async function okOrigin(t: Tap.Test) {
   return startOrigin(t, (req, res) => {
@@ -85,32 +85,6 @@ function parseMail(raw: string): { headers: Record<string, string>; subject: str
   return { headers, subject: decodeHeader(headers.subject ?? ''), body: body.replace(/\r\n/g, '\n') };
 }
 
-interface Received {
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A local HTTP receiver (webhook, ntfy) recording every request. */
-async function receiver(t: Tap.Test) {
-  const got: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      got.push({ url: req.url!, headers: req.headers, body });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    server.closeAllConnections();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, got };
-}
-
 t.test('bedtime at 22:00 → an e-mail over real SMTP: recipient, subject, device and reason', async (t) => {
   const origin = await okOrigin(t);
   const smtp = await smtpServer(t);
@@ -142,8 +116,8 @@ t.test('bedtime at 22:00 → an e-mail over real SMTP: recipient, subject, devic
 
 t.test('bedtime at 22:00 → webhook JSON and an ntfy push, same alert', async (t) => {
   const origin = await okOrigin(t);
-  const hook = await receiver(t);
-  const ntfy = await receiver(t);
+  const hook = await httpReceiver(t);
+  const ntfy = await httpReceiver(t);
   const alerts = {
     webhook: { url: `${hook.url}/yori`, headers: { 'x-yori-token': 'home-123' } },
     ntfy: { url: ntfy.url, topic: 'family alerts', priority: 4 },
@@ -180,7 +154,7 @@ t.test('bedtime at 22:00 → webhook JSON and an ntfy push, same alert', async (
 
 t.test('a new unnamed device raises one new_device alert: not on its second request, not after a restart', async (t) => {
   const origin = await okOrigin(t);
-  const hook = await receiver(t);
+  const hook = await httpReceiver(t);
   // No dedupe window: only YORI's memory of the device can keep the second alert away.
   const yori = await startTestYori(t, { origins: { 'api.openai.com': origin.port }, doc: { alerts: { dedupe_minutes: 0, webhook: { url: hook.url } } } });
   t.equal((await postJson(yori, '/v1/chat/completions', chat('first'))).status, 200);
