@@ -23,12 +23,6 @@ type Frame = (Value | undefined)[];
 
 const UNDEF = Symbol('undefined');
 
-/**
- * Objects built from rule paths and namespaces, and sets built by multi-value
- * rules: documents of different rules merge only through these; a rule's
- * own value is never merged into.
- */
-const MERGEABLE = new WeakSet<RegoObject | RegoSet>();
 
 /** `with data.x as v` replacements, as a tree over data paths. */
 interface Override {
@@ -675,7 +669,7 @@ function docAt(c: Ctx, node: RuleNode | undefined, base: Value | undefined, ov: 
 /** A namespace: its children's documents, with base data merged over them (base data wins). */
 function namespaceDoc(c: Ctx, node: RuleNode, base: Value | undefined): Value {
   const o = new RegoObject();
-  MERGEABLE.add(o);
+  o.mergeable = true;
   for (const child of node.children.values()) {
     const b = base instanceof RegoObject ? base.get(child.key) : undefined;
     const cv = docAt(c, child, b, null);
@@ -723,7 +717,7 @@ function ruleDoc(c: Ctx, node: RuleNode): Value | undefined {
   if (!first || (first.suffix.length === 0 && first.kind === 'complete')) return rulesValue(c, node, null, COMPLETE_CONFLICT);
   if (first.suffix.length === 0) {
     const set = new RegoSet();
-    MERGEABLE.add(set);
+    set.mergeable = true;
     for (const r of rules) {
       const f = newFrame(r.nslots);
       evalBody(c, f, r.body.exprs, 0, () => evalTerm(c, f, r.value, (x) => (set.add(x), false)));
@@ -731,7 +725,7 @@ function ruleDoc(c: Ctx, node: RuleNode): Value | undefined {
     return set;
   }
   const obj = new RegoObject();
-  MERGEABLE.add(obj);
+  obj.mergeable = true;
   const own = new Set<RegoObject | RegoSet>([obj]);
   for (const r of rules) {
     const f = newFrame(r.nslots);
@@ -755,14 +749,14 @@ function insertPath(obj: RegoObject, own: Set<RegoObject | RegoSet>, keys: Value
     if (next === undefined) {
       next = new RegoObject();
       own.add(next);
-      MERGEABLE.add(next);
+      next.mergeable = true;
       cur.set(key, next);
-    } else if (!(next instanceof RegoObject) || !MERGEABLE.has(next)) {
+    } else if (!(next instanceof RegoObject) || !next.mergeable) {
       throw conflict('object keys must be unique', r.loc);
     } else if (!own.has(next)) {
       next = next.clone();
       own.add(next);
-      MERGEABLE.add(next);
+      next.mergeable = true;
       cur.set(key, next);
     }
     cur = next as RegoObject;
@@ -774,13 +768,13 @@ function insertPath(obj: RegoObject, own: Set<RegoObject | RegoSet>, keys: Value
     if (s === undefined) {
       s = new RegoSet();
       own.add(s);
-      MERGEABLE.add(s);
+      s.mergeable = true;
       cur.set(last, s);
-    } else if (!(s instanceof RegoSet) || !MERGEABLE.has(s)) throw conflict('object keys must be unique', r.loc);
+    } else if (!(s instanceof RegoSet) || !s.mergeable) throw conflict('object keys must be unique', r.loc);
     else if (!own.has(s)) {
       s = s.clone();
       own.add(s);
-      MERGEABLE.add(s);
+      s.mergeable = true;
       cur.set(last, s);
     }
     (s as RegoSet).add(v);
@@ -798,13 +792,13 @@ function mergeInto(obj: RegoObject, own: Set<RegoObject | RegoSet>, keys: Value[
     return;
   }
   const mergeable = (x: Value): x is RegoObject | RegoSet =>
-    (x instanceof RegoObject || x instanceof RegoSet) && MERGEABLE.has(x);
+    (x instanceof RegoObject || x instanceof RegoSet) && x.mergeable;
   if (mergeable(prev) && mergeable(v) && prev instanceof RegoObject === v instanceof RegoObject) {
     let target = prev;
     if (!own.has(target)) {
       target = prev.clone();
       own.add(target);
-      MERGEABLE.add(target);
+      target.mergeable = true;
       obj.set(last, target);
     }
     if (target instanceof RegoSet) for (const x of (v as RegoSet).values()) target.add(x);

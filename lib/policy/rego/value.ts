@@ -33,6 +33,11 @@ const MIN_SAFE = -MAX_SAFE;
 /** A Rego object. Mutate only while building it (before it is shared). */
 export class RegoObject {
   private readonly map = new Map<string, [Value, Value]>();
+  /**
+   * @internal Set by the evaluator on documents it builds from rule paths and multi-value
+   * rules: only these merge with the documents of other rules; a rule's own value never does.
+   */
+  mergeable = false;
   private sorted: [Value, Value][] | undefined;
   private canon: string | undefined;
 
@@ -115,6 +120,11 @@ export class RegoObject {
 /** A Rego set. Mutate only while building it (before it is shared). */
 export class RegoSet {
   private readonly map = new Map<string, Value>();
+  /**
+   * @internal Set by the evaluator on documents it builds from rule paths and multi-value
+   * rules: only these merge with the documents of other rules; a rule's own value never does.
+   */
+  mergeable = false;
   private sorted: Value[] | undefined;
   private canon: string | undefined;
 
