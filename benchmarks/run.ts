@@ -368,10 +368,11 @@ ${targets.join('\n')}
 - CPU per request is YORI's process CPU time (user + system) during the max-load run divided
   by the requests completed; it includes both TLS legs.
 - Where "full" spends what "data path" does not (a V8 CPU profile of \`yori start\` at max load
-  on this machine, 2026-11-25): Rego evaluation of the four shipped policies about 18 % of its
-  busy time (the load run trips high_usage on every request), the SQLite audit writer about 7 %,
-  provider extraction about 4 %, garbage collection about 5 %; TLS on both legs (\`writev\`,
-  about 40 %) is the data path's own. In advisory mode, the default, the PII scan and the
+  on this machine, 2026-11-25): PII scan and Rego evaluation of the four shipped policies about
+  15 % of its busy time (the load run trips high_usage on every request), the SQLite audit
+  writer about 6 %, the response usage scanner 3–5 %, request extraction about 2 %, garbage
+  collection about 4 %; TLS on both legs (\`writev\`, 35–40 %) is the data path's own. Figures
+  from one run to the next on this VM move by ±20 %. In advisory mode, the default, the PII scan and the
   policies run after the response has been sent (lib/hooks.ts \`DeferredDecision\`), so they
   cost CPU but do not sit in front of the upstream; on two vCPUs shared by client, origin and
   YORI that CPU still shows in the full column's tail latency.
