@@ -78,11 +78,20 @@ function decode(body: Buffer, encoding: Exclude<Encoding, 'identity'>): Buffer {
   }
 }
 
+/**
+ * A non-streamed JSON body up to this size is kept and parsed once at the end (native
+ * JSON.parse beats scanning byte by byte in JS); a bigger one falls back to the scanner.
+ */
+const WHOLE_JSON_BYTES = 64 * 1024;
+
 class UsageObserver implements ResponseObserver {
   readonly #tally: UsageTally;
   readonly #sse: SseParser | null;
   readonly #json: JsonRecordScanner | null;
   readonly #encoding: Encoding;
+  /** Chunks of a small non-streamed JSON body, until it ends or outgrows WHOLE_JSON_BYTES. */
+  #whole: Buffer[] | null = null;
+  #wholeBytes = 0;
   #compressed: Buffer[] = [];
   #compressedBytes = 0;
   #failed = false;
@@ -99,6 +108,7 @@ class UsageObserver implements ResponseObserver {
       // A top-level object is the whole response only when no stream was requested (Cohere
       // v1 streams are NDJSON objects).
       this.#json = new JsonRecordScanner(tally.keys, (rec, whole) => tally.record(rec, null, whole && !streamed));
+      if (!streamed) this.#whole = [];
     }
   }
 
@@ -116,10 +126,39 @@ class UsageObserver implements ResponseObserver {
 
   #feed(data: Buffer): void {
     if (this.#sse) this.#sse.push(data);
-    else if (this.#json) {
+    else if (this.#whole && this.#wholeBytes + data.length <= WHOLE_JSON_BYTES) {
+      this.#whole.push(data);
+      this.#wholeBytes += data.length;
+    } else if (this.#json) {
+      if (this.#whole) this.#scanWhole();
       this.#json.push(data);
       if (this.#json.failed) this.#failed = true;
     }
+  }
+
+  /** Hands what was kept to the scanner (too big, cut short, or not one JSON object). */
+  #scanWhole(): void {
+    const kept = this.#whole!;
+    this.#whole = null;
+    for (const b of kept) this.#feed(b);
+  }
+
+  /** The body ended: one JSON.parse for a complete object, else the scanner's reading. */
+  #finishWhole(complete: boolean): void {
+    if (complete) {
+      let rec: unknown;
+      try {
+        rec = JSON.parse(Buffer.concat(this.#whole!, this.#wholeBytes).toString('utf8'));
+      } catch {
+        rec = undefined;
+      }
+      if (isObject(rec)) {
+        this.#whole = null;
+        this.#tally.record(rec, null, true);
+        return;
+      }
+    }
+    this.#scanWhole();
   }
 
   chunk(data: Buffer): void {
@@ -144,6 +183,7 @@ class UsageObserver implements ResponseObserver {
         this.#compressed = [];
       }
       this.#sse?.end();
+      if (this.#whole) this.#finishWhole(complete);
       this.#result = this.#failed ? { ...NO_USAGE } : this.#tally.result(complete);
     } catch {
       this.#result = { ...NO_USAGE };

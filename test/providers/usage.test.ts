@@ -209,3 +209,22 @@ t.test('observer lifecycle: end() is idempotent, chunks after end are ignored', 
   const fresh = createUsageObserver(routeFor('api.openai.com'), '/v1/chat/completions', null, [['content-type', JSON_TYPE]], 200)!;
   t.same(fresh.end(true), { prompt_tokens: null, completion_tokens: null }, 'empty body');
 });
+
+t.test('non-streamed JSON: parsed whole when small, scanned when large, nothing from a cut body', async (t) => {
+  const c: ObserveCase = { host: 'api.openai.com', path: '/v1/chat/completions', contentType: JSON_TYPE };
+  const usage = '"usage":{"prompt_tokens":7,"completion_tokens":8}';
+  const small = Buffer.from(`{"id":"x","choices":[{"message":{"content":"hi"}}],${usage}}`);
+  t.same(observe(c, bytewise(small)), { prompt_tokens: 7, completion_tokens: 8 }, 'small, byte by byte');
+  t.same(observe(c, [small.subarray(0, 20)], false), { prompt_tokens: null, completion_tokens: null }, 'cut short: NULL');
+  t.same(observe(c, [small], false), { prompt_tokens: 7, completion_tokens: 8 }, 'the whole object arrived before the connection broke: it counts');
+  // Around the 64 KiB switch from keeping the body to scanning it, usage at either end.
+  for (const pad of [64 * 1024 - 200, 64 * 1024, 64 * 1024 + 200]) {
+    const tail = Buffer.from(`{"choices":[{"message":{"content":"${'y'.repeat(pad)}"}}],${usage}}`);
+    const head = Buffer.from(`{${usage},"choices":[{"message":{"content":"${'y'.repeat(pad)}"}}]}`);
+    for (const body of [tail, head]) {
+      t.same(observe(c, randomChunks(body, pad, 4096)), { prompt_tokens: 7, completion_tokens: 8 }, `${body.length} bytes`);
+    }
+  }
+  t.same(observe(c, [Buffer.from(`[{${usage}}]`)]), { prompt_tokens: 7, completion_tokens: 8 }, 'a top-level array goes to the scanner (records per element)');
+  t.same(observe(c, [Buffer.from(`[{${usage}}]`)], false), { prompt_tokens: null, completion_tokens: null }, 'and is not final when cut');
+});
