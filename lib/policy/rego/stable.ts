@@ -4,7 +4,7 @@
 // kept across queries that share the same base data object, which is what a gateway does on
 // every request: `cfg := data.yori.config.x`, label tables, parsed schedules.
 
-import { walkBody, walkTerm, type CFn, type CRule, type CTerm, type RuleNode } from './ir.js';
+import { walkBody, walkTerm, type CExpr, type CFn, type CRule, type CTerm, type RuleNode } from './ir.js';
 import { keyOf } from './value.js';
 
 /** Built-ins whose result depends on the moment, or that act on the world. */
@@ -76,7 +76,7 @@ export function markStable(root: RuleNode): void {
       else if (t.k === 'data') ok = dataRefIsStable(t.path);
       else if (t.k === 'call') ok = isPureFn(t.fn, stable);
     };
-    const onExpr = (e: Parameters<Parameters<typeof walkBody>[2]>[0]) => {
+    const onExpr = (e: CExpr) => {
       if (!ok) return;
       if (e.withs) ok = false;
       else if (e.k === 'call') ok = isPureFn(e.fn, stable);
