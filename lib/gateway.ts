@@ -65,7 +65,7 @@ const DEFAULT_USAGE: Usage = Object.freeze({ prompt_tokens: null, completion_tok
 export function guardHooks(hooks: GatewayHooks, logger: Logger): GatewayHooks {
   const failed = (hook: string, err: unknown) =>
     logger.error({ hook, err: err instanceof Error ? err.message : String(err) }, 'addon hook failed; treated as allow / no-op');
-  const settle = (hook: string, deferred: DeferredDecision): DeferredDecision => ({
+  const guardDeferred = (hook: string, deferred: DeferredDecision): DeferredDecision => ({
     settle() {
       try {
         return deferred.settle() ?? ALLOW;
@@ -88,7 +88,7 @@ export function guardHooks(hooks: GatewayHooks, logger: Logger): GatewayHooks {
           },
         ) as R;
       }
-      if (d && isDeferred(d)) return settle(hook, d) as R;
+      if (d && isDeferred(d)) return guardDeferred(hook, d) as R;
       return (d ?? ALLOW) as R;
     } catch (err) {
       failed(hook, err);

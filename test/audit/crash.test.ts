@@ -1,9 +1,9 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { auditDbPath, openAuditDb } from '../../lib/audit/store.js';
 import { tempDir, TS_NODE_ARGS } from './fixtures/helpers.js';
+import { openReadOnly } from '../fixtures/read-db.js';
 
 const child = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
 
@@ -39,7 +39,7 @@ t.test('kill -9 while writing: every flushed row survives and the file is intact
   t.equal(previews[n - 1], `row ${n - 1}`, 'no gaps: the rows are a prefix of what was enqueued');
   const hourly = db.prepare('SELECT sum(requests) FROM audit_hourly').pluck().get();
   t.equal(hourly, n, 'the hourly summary committed with exactly the same rows');
-  const ro = new Database(path, { readonly: true });
+  const ro = openReadOnly(path);
   t.equal(ro.prepare('SELECT count(*) FROM audit_events').pluck().get(), n);
   ro.close();
 });

@@ -8,10 +8,10 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { chmodSync, chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { openAuditDb } from '../../lib/audit/store.js';
 import { row, tempDir, TS_NODE_ARGS } from './fixtures/helpers.js';
 import { EventInserter } from '../../lib/audit/insert.js';
+import { openReadOnly } from '../fixtures/read-db.js';
 
 const child = fileURLToPath(new URL('./fixtures/disk-writer.ts', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -86,7 +86,7 @@ t.test('read-only database file: failures counted, rows written once it is writa
   proc.stdin.write('fixed\n');
   const recovered = await next();
   t.match(recovered.stats, { written: 300, backlog: 0 });
-  const check = new Database(path, { readonly: true });
+  const check = openReadOnly(path);
   t.equal(check.prepare('SELECT count(*) FROM audit_events').pluck().get(), 301);
   check.close();
 });

@@ -1,14 +1,14 @@
 import t from 'tap';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { AuditWriter } from '../../lib/audit/writer.js';
 import { auditDbPath, openAuditDb } from '../../lib/audit/store.js';
 import type { AuditRow } from '../../lib/audit/row.js';
 import { captureLogger, row, tempDir, until } from './fixtures/helpers.js';
+import { openReadOnly } from '../fixtures/read-db.js';
 
 function count(path: string): number {
-  const db = new Database(path, { readonly: true });
+  const db = openReadOnly(path);
   try {
     return db.prepare('SELECT count(*) FROM audit_events').pluck().get() as number;
   } finally {
@@ -118,7 +118,7 @@ t.test('a full backlog drops the oldest rows and counts them', async (t) => {
   rmSync(join(dir, 'data'));
   w.flush();
   t.equal(w.stats().written, 10);
-  const db = new Database(path, { readonly: true });
+  const db = openReadOnly(path);
   t.same(db.prepare('SELECT ts FROM audit_events ORDER BY ts').pluck().all(), [15, 16, 17, 18, 19, 20, 21, 22, 23, 24], 'the newest rows were kept');
   db.close();
   await w.close();

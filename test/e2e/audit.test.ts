@@ -7,12 +7,12 @@ import t from 'tap';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import Database from 'better-sqlite3';
 import { auditDbPath } from '../../lib/audit/store.js';
 import { connectTls, startOrigin, startTlsEcho, testPki } from '../net/fixtures.js';
 import { readAll, readUntil } from '../net/io.js';
 import { fixture } from '../providers/fixtures/harness.js';
 import { chat, memoryLogger, postJson, readBody, startTestYori, waitRows } from './helpers.js';
+import { openReadOnly } from '../fixtures/read-db.js';
 
 const DEVICES = { '127.0.0.1': { name: 'kids-ipad', person: 'alice' } };
 
@@ -200,7 +200,7 @@ t.test('an observe-mode app connection is one row: mode observe, bytes both ways
   t.ok(row!.duration_ms !== null && row!.duration_ms >= 0, 'duration recorded');
   await yori.close();
   t.match(yori.writer.stats(), { enqueued: 1, written: 1 }, 'the writer got one row');
-  const db = new Database(auditDbPath(yori.dataDir), { readonly: true });
+  const db = openReadOnly(auditDbPath(yori.dataDir));
   t.equal(db.prepare('SELECT count(*) FROM audit_events').pluck().get(), 1, 'exactly one row in audit.db for the connection');
   db.close();
 });

@@ -21,6 +21,7 @@ import { VERSION } from '../../lib/version.js';
 import { startOrigin, testPki } from '../net/fixtures.js';
 import { fixture } from '../providers/fixtures/harness.js';
 import { chat, childEnv, e2eConfig, postJson, readBody, startTestYori, until, waitRows } from './helpers.js';
+import { openReadOnly } from '../fixtures/read-db.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const runner = fileURLToPath(new URL('./fixtures/yori-runner.ts', import.meta.url));
@@ -120,7 +121,7 @@ t.test('kill -9 mid-load: integrity_check is ok and every row visible before the
   });
 
   const dbPath = auditDbPath(cfg.dataDir);
-  const reader = new Database(dbPath, { readonly: true });
+  const reader = openReadOnly(dbPath);
   const seen = await until('100 flushed rows', () => {
     const rows = reader.prepare('SELECT * FROM audit_events ORDER BY id').all() as AuditRow[];
     return rows.length >= 100 ? rows : null;
@@ -200,7 +201,7 @@ t.test('audit.db turns read-only under a running gateway: requests still served,
   }
   await yori.close();
   t.match(yori.writer.stats(), { enqueued: 8, written: 8, dropped: 0, backlog: 0 }, 'the backlog landed once the disk was writable again');
-  const db = new Database(dbPath, { readonly: true });
+  const db = openReadOnly(dbPath);
   t.teardown(() => db.close());
   const previews = db.prepare('SELECT prompt_preview FROM audit_events ORDER BY id').pluck().all();
   t.same(previews, ['before 0', 'before 1', 'during 0', 'during 1', 'during 2', 'during 3', 'during 4', 'still here'], 'in order, none lost');
@@ -235,7 +236,7 @@ t.test('yori start: /health answers; SIGTERM drains an in-flight stream, flushes
   t.match((await body).toString(), /first[\s\S]*last[\s\S]*\[DONE\]/, 'the in-flight stream completed during the drain');
   t.equal(await out.exited, 0, 'exit 0 after SIGTERM');
 
-  const db = new Database(auditDbPath(cfg.dataDir), { readonly: true });
+  const db = openReadOnly(auditDbPath(cfg.dataDir));
   t.teardown(() => db.close());
   const rows = db.prepare('SELECT path, status, stream, error, prompt_preview FROM audit_events ORDER BY id').all();
   t.same(rows, [

@@ -23,7 +23,6 @@ type Frame = (Value | undefined)[];
 
 const UNDEF = Symbol('undefined');
 
-
 /** `with data.x as v` replacements, as a tree over data paths. */
 interface Override {
   value?: Value;

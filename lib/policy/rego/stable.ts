@@ -50,10 +50,15 @@ export function markStable(root: RuleNode): void {
     let ok = true;
     for (const r of rulesAt(node)) if (!(ok = ruleIsStable(r))) break;
     // A rule node's document includes the rules below it.
-    if (ok) for (const c of node.children.values()) if (!(ok = [...ruleNodesUnder(c)].every(stable))) break;
+    if (ok) for (const c of node.children.values()) if (!(ok = subtreeStable(c))) break;
     state.set(node, ok);
     node.stable = ok;
     return ok;
+  };
+
+  const subtreeStable = (node: RuleNode): boolean => {
+    for (const n of ruleNodesUnder(node)) if (!stable(n)) return false;
+    return true;
   };
 
   /** A `data` ref: every rule node it can reach must be stable. */
@@ -61,11 +66,11 @@ export function markStable(root: RuleNode): void {
     let node: RuleNode | undefined = root;
     for (const p of path) {
       if (node.hasRules) return stable(node);
-      if (p.k !== 'const') return [...ruleNodesUnder(node)].every(stable);
+      if (p.k !== 'const') return subtreeStable(node);
       node = node.children.get(keyOf(p.v));
       if (!node) return true; // base data only
     }
-    return [...ruleNodesUnder(node)].every(stable);
+    return subtreeStable(node);
   };
 
   const ruleIsStable = (r: CRule): boolean => {
